@@ -1,0 +1,150 @@
+/**
+ * The command line: `electrumx serve` and `electrumx rpc <command> [args]`, with help and
+ * version. Usage errors print a usage message and exit with status 2, starting nothing.
+ */
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { flagName, type VariableGroup, VARIABLES } from "../config.ts";
+import { PROGRAM_NAME, VERSION } from "../version.ts";
+import { ADMIN_COMMANDS } from "../admin/commands.ts";
+import { runRpcCommand } from "./rpc.ts";
+import { runServe } from "./serve.ts";
+
+/** Exit status of a usage error (argparse's, which ElectrumX's client uses). */
+export const USAGE_ERROR = 2;
+
+const GROUP_TITLES: Record<VariableGroup, string> = {
+  required: "Required",
+  daemon: "Coin, daemon and index",
+  services: "Services",
+  limits: "Sessions and limits",
+  peers: "Peers",
+  misc: "Logging and miscellaneous",
+};
+
+function parseInteger(name: string, min: number, max: number): (value: string) => number {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!/^\s*[+-]?\d+\s*$/.test(value) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+    }
+    return parsed;
+  };
+}
+
+function serveCommand(status: ExitStatus): Command {
+  const serve = new Command("serve")
+    .description(
+      "Index the chain from bitcoind into SQLite and serve Electrum wallets.\n\n" +
+        "Configuration comes from ElectrumX's environment variables; each flag below sets the\n" +
+        "variable named in brackets and wins over the environment.",
+    );
+  for (const variable of VARIABLES) {
+    const defaultText = variable.defaultText === undefined
+      ? ""
+      : `, default: ${variable.defaultText === "" ? "unset" : variable.defaultText}`;
+    const option = new Option(
+      `${flagName(variable.name)} <value>`,
+      `${variable.help} [${variable.name}${defaultText}]`,
+    );
+    option.helpGroup(GROUP_TITLES[variable.group] + ":");
+    serve.addOption(option);
+  }
+  serve.action(async (options: Record<string, string | undefined>) => {
+    const overrides: Record<string, string | undefined> = {};
+    for (const variable of VARIABLES) {
+      const key = new Option(flagName(variable.name) + " <value>").attributeName();
+      if (options[key] !== undefined) overrides[variable.name] = options[key];
+    }
+    status.code = await runServe(Deno.env.toObject(), overrides);
+  });
+  return serve;
+}
+
+function rpcCommand(status: ExitStatus): Command {
+  const rpc = new Command("rpc")
+    .description("Send a command to a running server's LocalRPC admin port.")
+    .option(
+      "-p, --port <port>",
+      "admin port [default: $RPC_PORT, else 8000]",
+      parseInteger("port", 1, 65535),
+    )
+    .option("--timeout <seconds>", "whole-operation timeout", parseInteger("timeout", 1, 86400), 30)
+    .option("--json", "print the result as JSON, whatever the command");
+  for (const admin of ADMIN_COMMANDS) {
+    const sub = new Command(admin.name).description(admin.summary);
+    for (const argument of admin.arguments) {
+      const spec = new Argument(argument.syntax, argument.description);
+      if (argument.integer) spec.argParser(parseInteger(argument.name, 0, 1e9));
+      sub.addArgument(spec);
+    }
+    if (admin.name === "query") {
+      sub.option(
+        "-l, --limit <n>",
+        "entries of each kind per item",
+        parseInteger("limit", 0, 1e9),
+        1000,
+      );
+    }
+    sub.action(async (...actionArgs: unknown[]) => {
+      const command = actionArgs[actionArgs.length - 1] as Command;
+      const positional = actionArgs.slice(0, admin.arguments.length);
+      const options = command.optsWithGlobals() as {
+        port?: number;
+        timeout: number;
+        json?: boolean;
+        limit?: number;
+      };
+      status.code = await runRpcCommand(admin, positional, options, Deno.env.toObject());
+    });
+    rpc.addCommand(sub);
+  }
+  return rpc;
+}
+
+/** Where actions leave the exit status of the command they ran. */
+interface ExitStatus {
+  code: number;
+}
+
+/** Builds the whole program; actions record their exit status in `status`. */
+export function buildProgram(status: ExitStatus = { code: 0 }): Command {
+  const program = new Command(PROGRAM_NAME === "electrumx-ts" ? "electrumx" : PROGRAM_NAME)
+    .description("An Electrum server for Bitcoin: indexes bitcoind into SQLite, serves wallets.")
+    .version(`${PROGRAM_NAME} ${VERSION}`, "-V, --version")
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)) });
+  program.addCommand(serveCommand(status));
+  program.addCommand(rpcCommand(status));
+  for (
+    const command of [
+      program,
+      ...program.commands,
+      ...program.commands.flatMap((c) => c.commands),
+    ]
+  ) {
+    command.exitOverride().showHelpAfterError();
+  }
+  return program;
+}
+
+/** Runs the command line; returns the exit status. */
+export async function runCli(argv: string[]): Promise<number> {
+  const status: ExitStatus = { code: 0 };
+  const program = buildProgram(status);
+  if (argv.length === 0) {
+    program.outputHelp();
+    return USAGE_ERROR;
+  }
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const helpOrVersion = error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version" || error.code === "commander.help";
+      return helpOrVersion ? 0 : USAGE_ERROR;
+    }
+    throw error;
+  }
+  return status.code;
+}

@@ -1,0 +1,101 @@
+/**
+ * Reorgs: finding where our chain and the daemon's part, and unwinding blocks with the undo
+ * records, all inside one transaction so a crash leaves either the old or the unwound index.
+ */
+import { toHex } from "../chain/bytes.ts";
+import type { Daemon } from "../daemon/daemon.ts";
+import type { IndexStore } from "./store.ts";
+import { txidPrefix } from "./store.ts";
+import { decodeUndo, type UndoRecord } from "./undo.ts";
+
+/** The reorg is deeper than the undo data kept (REORG_LIMIT); the index is left untouched. */
+export class ReorgTooDeepError extends Error {
+  override name = "ReorgTooDeepError";
+}
+
+/**
+ * The highest height at which our block hash equals the daemon's, searching back from the tip
+ * in windows that double in size (ElectrumX's method). -1 if not even genesis matches.
+ */
+export async function findForkHeight(store: IndexStore, daemon: Daemon): Promise<number> {
+  const daemonHeight = await daemon.getBlockCount();
+  let start = store.height;
+  let count = 1;
+  while (start >= 0) {
+    // Heights the daemon does not have (its chain may be shorter) cannot match.
+    const known = Math.max(0, Math.min(count, daemonHeight - start + 1));
+    const theirs = known > 0 ? await daemon.getBlockHashes(start, known) : [];
+    // Scan from the top of this window down: the first match is the fork point.
+    for (let i = count - 1; i >= 0; i--) {
+      if (store.blockHash(start + i) === theirs[i]) {
+        // Everything above start + i was already compared (or is the window itself).
+        return start + i;
+      }
+    }
+    const next = Math.min(count * 2, start);
+    if (next === 0) break;
+    start -= next;
+    count = next;
+  }
+  return -1;
+}
+
+/**
+ * Unwinds the top `count` blocks. Checks first that every undo record is present, so a reorg
+ * beyond the window fails without writing anything. Returns the scripts touched (hashX hex).
+ */
+export function unwindBlocks(store: IndexStore, count: number): Set<string> {
+  const top = store.height;
+  const bottom = top - count + 1;
+  if (count <= 0) return new Set();
+  if (bottom < 1) {
+    throw new ReorgTooDeepError(`cannot unwind ${count} blocks from height ${top}`);
+  }
+  const records: { height: number; record: UndoRecord }[] = [];
+  for (let height = top; height >= bottom; height--) {
+    const data = store.undo(height);
+    if (!data) {
+      throw new ReorgTooDeepError(
+        `no undo information found for height ${height}: the reorg is deeper than the ` +
+          `${top - height} blocks of undo data kept (REORG_LIMIT); resync the index`,
+      );
+    }
+    records.push({ height, record: decodeUndo(data) });
+  }
+  const touched = new Set<string>();
+  const sql = store.statements;
+  const newHeight = bottom - 1;
+  const newTxCount = store.firstTxNum(bottom);
+  const txidsToRemove: [number, Uint8Array][] = [];
+  for (let height = bottom; height <= top; height++) {
+    const first = store.firstTxNum(height);
+    store.blockTxids(height).forEach((txid, i) => txidsToRemove.push([first + i, txid]));
+  }
+  const tip = store.blockHash(newHeight)!;
+  store.commitRewind(
+    { height: newHeight, tip, txCount: newTxCount, firstSync: store.state.firstSync },
+    () => {
+      for (const { height, record } of records) {
+        const first = store.firstTxNum(height);
+        for (const hashX of record.created) {
+          sql.deleteUtxosFrom.run(hashX, first);
+          sql.deleteHistoryFrom.run(hashX, first);
+          touched.add(toHex(hashX));
+        }
+        for (const row of record.spent) {
+          sql.insertUtxo.run(row.hashX, row.txNum, row.vout, row.value);
+          sql.insertOutpoint.run(row.prefix, row.vout, row.txNum, row.hashX);
+          sql.deleteHistoryFrom.run(row.hashX, first);
+          touched.add(toHex(row.hashX));
+        }
+        sql.deleteHeader.run(height);
+        sql.deleteUndo.run(height);
+      }
+      for (const [txNum, txid] of txidsToRemove) {
+        sql.deleteOutpointsOfTx.run(txidPrefix(txid), txNum);
+      }
+      sql.deleteTxidsFrom.run(newTxCount);
+    },
+  );
+  return touched;
+}

@@ -1,0 +1,107 @@
+/**
+ * The index's SQLite schema and how a database file is opened: pragmas for bulk writes, and
+ * the checks that refuse a file made for another network or another schema version.
+ */
+import { DatabaseSync } from "node:sqlite";
+import type { Network } from "../chain/networks.ts";
+
+/** Bumped whenever the layout changes; an older or newer file is refused, never rewritten. */
+export const SCHEMA_VERSION = 1;
+
+/** The database file inside DB_DIRECTORY. */
+export const DATABASE_FILE = "electrumx.sqlite";
+
+/** The file cannot be used: another network, another schema version, or not our file. */
+export class IndexMismatchError extends Error {
+  override name = "IndexMismatchError";
+}
+
+/**
+ * Tables. Transactions are numbered globally in chain order (tx_num); scripts are identified
+ * by hashX, the first 11 bytes of their SHA-256. Key-only WITHOUT ROWID tables keep rows small.
+ * - headers: one row per block; tx_end is the cumulative tx count through that block.
+ * - txids: internal-order txid of each tx_num.
+ * - history: (hashX, tx_num) for every tx that pays to or spends from the script.
+ * - utxo: unspent outputs by script; outpoint: the same outputs by txid prefix and output
+ *   index, so a spend finds its script (prefix = first 6 txid bytes as an integer).
+ * - undo: per block of the reorg window, what is needed to unwind it without the daemon.
+ */
+const TABLES = `
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value ANY) STRICT;
+CREATE TABLE IF NOT EXISTS headers (
+  height INTEGER PRIMARY KEY, header BLOB NOT NULL, tx_end INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS txids (tx_num INTEGER PRIMARY KEY, txid BLOB NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS history (
+  hashx BLOB NOT NULL, tx_num INTEGER NOT NULL, PRIMARY KEY (hashx, tx_num)) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS utxo (
+  hashx BLOB NOT NULL, tx_num INTEGER NOT NULL, vout INTEGER NOT NULL, value INTEGER NOT NULL,
+  PRIMARY KEY (hashx, tx_num, vout)) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outpoint (
+  prefix INTEGER NOT NULL, vout INTEGER NOT NULL, tx_num INTEGER NOT NULL, hashx BLOB NOT NULL,
+  PRIMARY KEY (prefix, vout, tx_num)) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS undo (height INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
+`;
+
+/** Options for opening the index. */
+export interface OpenOptions {
+  network: Network;
+  /** SQLite page cache budget in MB. */
+  cacheMb?: number;
+  readOnly?: boolean;
+}
+
+/**
+ * Opens (creating if needed) the index database at `path` and checks it belongs to `network`
+ * and this schema version. Nothing is written to a file that fails the checks.
+ */
+export function openIndexDatabase(path: string, options: OpenOptions): DatabaseSync {
+  const db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
+  try {
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA temp_store = MEMORY");
+    db.exec(`PRAGMA cache_size = -${Math.max(16, options.cacheMb ?? 256) * 1024}`);
+    db.exec("PRAGMA busy_timeout = 5000");
+    checkIdentity(db, path, options.network);
+    if (!options.readOnly) db.exec(TABLES);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function readState(db: DatabaseSync, key: string): unknown {
+  const hasState = db.prepare(
+    "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'state'",
+  ).get();
+  if (!hasState) return undefined;
+  return (db.prepare("SELECT value FROM state WHERE key = ?").get(key) as
+    | { value: unknown }
+    | undefined)?.value;
+}
+
+function checkIdentity(db: DatabaseSync, path: string, network: Network): void {
+  const tables = db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number };
+  const genesis = readState(db, "genesis");
+  if (tables.n > 0 && genesis === undefined) {
+    throw new IndexMismatchError(
+      `${path} is not an electrumx-ts index (it has tables but no index state); ` +
+        "point DB_DIRECTORY at an empty directory",
+    );
+  }
+  if (genesis !== undefined && genesis !== network.genesisHash) {
+    const name = readState(db, "network");
+    throw new IndexMismatchError(
+      `${path} indexes network ${name} (genesis ${genesis}), not ${network.name}: ` +
+        "use another DB_DIRECTORY or set NET to match",
+    );
+  }
+  const version = readState(db, "schema_version");
+  if (version !== undefined && version !== SCHEMA_VERSION) {
+    throw new IndexMismatchError(
+      `${path} has index schema version ${version}, this program uses ${SCHEMA_VERSION}: ` +
+        "the index must be rebuilt in a new DB_DIRECTORY",
+    );
+  }
+}

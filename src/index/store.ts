@@ -1,0 +1,434 @@
+/**
+ * The index store: the one place that reads and writes the SQLite file. The block processor
+ * hands it whole flushes (one transaction each, so the file is always a consistent snapshot
+ * at some height); sessions and the mempool read through its queries.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { bytesEqual, fromHex, hashToHex, toHex } from "../chain/bytes.ts";
+import { sha256d } from "../chain/hash.ts";
+import type { Network } from "../chain/networks.ts";
+import { DATABASE_FILE, openIndexDatabase, SCHEMA_VERSION } from "./schema.ts";
+
+/** An unspent output as the index keeps it. */
+export interface UtxoEntry {
+  hashX: Uint8Array;
+  txNum: number;
+  vout: number;
+  value: number;
+}
+
+/** A UTXO with its outpoint prefix, ready to be written. */
+export interface UtxoRow extends UtxoEntry {
+  prefix: number;
+}
+
+/** One block of a forward flush. */
+export interface BlockRow {
+  height: number;
+  header: Uint8Array;
+  /** Cumulative tx count through this block. */
+  txEnd: number;
+  /** Undo record, for blocks inside the reorg window. */
+  undo?: Uint8Array;
+}
+
+/** Everything a forward flush writes; heights and tx numbers continue the store's. */
+export interface ForwardChanges {
+  blocks: BlockRow[];
+  /** Txids (internal order) of tx numbers txCount, txCount + 1, … */
+  txids: Uint8Array[];
+  /** hashX hex → tx numbers (ascending) to add to that script's history. */
+  history: Map<string, number[]>;
+  /** Outputs created and still unspent at the end of the flush. */
+  utxoAdds: UtxoRow[];
+  /** Outputs already on disk that the flushed blocks spent. */
+  utxoSpends: UtxoRow[];
+  /** Undo records of heights below this are deleted (they left the reorg window). */
+  pruneUndoBelow: number;
+}
+
+/** A confirmed history entry. */
+export interface HistoryEntry {
+  txNum: number;
+  txid: Uint8Array;
+}
+
+/** A confirmed unspent output with its transaction's id. */
+export interface UtxoWithTxid extends UtxoEntry {
+  txid: Uint8Array;
+}
+
+/** The persisted tip. */
+export interface IndexState {
+  /** -1 for an empty index. */
+  height: number;
+  /** Display hex of the tip block hash, "" when empty. */
+  tip: string;
+  txCount: number;
+  /** True until the index first caught up with the daemon. */
+  firstSync: boolean;
+}
+
+/** The first 6 bytes of an internal-order txid as an integer: the outpoint table's key. */
+export function txidPrefix(txid: Uint8Array): number {
+  return txid[0] + txid[1] * 0x100 + txid[2] * 0x10000 + txid[3] * 0x1000000 +
+    txid[4] * 0x100000000 + txid[5] * 0x10000000000;
+}
+
+function compareUtxoRows(a: UtxoRow, b: UtxoRow): number {
+  for (let i = 0; i < 11; i++) if (a.hashX[i] !== b.hashX[i]) return a.hashX[i] - b.hashX[i];
+  return a.txNum - b.txNum || a.vout - b.vout;
+}
+
+function compareOutpointRows(a: UtxoRow, b: UtxoRow): number {
+  return a.prefix - b.prefix || a.vout - b.vout || a.txNum - b.txNum;
+}
+
+interface ArrayRows {
+  setReturnArrays(enabled: boolean): void;
+}
+
+/** Prepared statements, made once. */
+function prepareStatements(db: DatabaseSync) {
+  const statements = {
+    setState: db.prepare("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)"),
+    insertHeader: db.prepare("INSERT INTO headers (height, header, tx_end) VALUES (?, ?, ?)"),
+    insertTxid: db.prepare("INSERT INTO txids (tx_num, txid) VALUES (?, ?)"),
+    insertHistory: db.prepare("INSERT OR IGNORE INTO history (hashx, tx_num) VALUES (?, ?)"),
+    insertUtxo: db.prepare(
+      "INSERT OR REPLACE INTO utxo (hashx, tx_num, vout, value) VALUES (?, ?, ?, ?)",
+    ),
+    insertOutpoint: db.prepare(
+      "INSERT OR REPLACE INTO outpoint (prefix, vout, tx_num, hashx) VALUES (?, ?, ?, ?)",
+    ),
+    deleteUtxo: db.prepare("DELETE FROM utxo WHERE hashx = ? AND tx_num = ? AND vout = ?"),
+    deleteOutpoint: db.prepare(
+      "DELETE FROM outpoint WHERE prefix = ? AND vout = ? AND tx_num = ?",
+    ),
+    insertUndo: db.prepare("INSERT OR REPLACE INTO undo (height, data) VALUES (?, ?)"),
+    pruneUndo: db.prepare("DELETE FROM undo WHERE height < ?"),
+    findOutpoint: db.prepare("SELECT tx_num, hashx FROM outpoint WHERE prefix = ? AND vout = ?"),
+    utxoValue: db.prepare(
+      "SELECT value FROM utxo WHERE hashx = ? AND tx_num = ? AND vout = ?",
+    ),
+    txid: db.prepare("SELECT txid FROM txids WHERE tx_num = ?"),
+    txidRange: db.prepare(
+      "SELECT txid FROM txids WHERE tx_num >= ? AND tx_num < ? ORDER BY tx_num",
+    ),
+    header: db.prepare("SELECT header FROM headers WHERE height = ?"),
+    headerRange: db.prepare(
+      "SELECT header FROM headers WHERE height >= ? AND height < ? ORDER BY height",
+    ),
+    txEnds: db.prepare("SELECT tx_end FROM headers ORDER BY height"),
+    history: db.prepare(
+      "SELECT h.tx_num, t.txid FROM history h JOIN txids t ON t.tx_num = h.tx_num " +
+        "WHERE h.hashx = ? ORDER BY h.tx_num LIMIT ?",
+    ),
+    utxos: db.prepare(
+      "SELECT u.tx_num, u.vout, u.value, t.txid FROM utxo u JOIN txids t ON t.tx_num = u.tx_num " +
+        "WHERE u.hashx = ? ORDER BY u.tx_num, u.vout LIMIT ?",
+    ),
+    balance: db.prepare("SELECT coalesce(sum(value), 0) AS total FROM utxo WHERE hashx = ?"),
+    undo: db.prepare("SELECT data FROM undo WHERE height = ?"),
+    deleteHistoryFrom: db.prepare("DELETE FROM history WHERE hashx = ? AND tx_num >= ?"),
+    deleteUtxosFrom: db.prepare("DELETE FROM utxo WHERE hashx = ? AND tx_num >= ?"),
+    deleteOutpointsOfTx: db.prepare("DELETE FROM outpoint WHERE prefix = ? AND tx_num = ?"),
+    deleteTxidsFrom: db.prepare("DELETE FROM txids WHERE tx_num >= ?"),
+    deleteHeader: db.prepare("DELETE FROM headers WHERE height = ?"),
+    deleteUndo: db.prepare("DELETE FROM undo WHERE height = ?"),
+  };
+  // Rows as arrays skip building an object per row; node:sqlite has this, its types lag.
+  for (const name of ["history", "utxos", "txidRange", "headerRange", "findOutpoint"] as const) {
+    (statements[name] as unknown as ArrayRows).setReturnArrays(true);
+  }
+  return statements;
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** The index on disk plus the in-memory tx count per height. */
+export class IndexStore {
+  readonly db: DatabaseSync;
+  readonly #sql: Statements;
+  #state: IndexState;
+  /** txEnds[h] = cumulative tx count through height h. */
+  #txEnds: number[];
+
+  private constructor(db: DatabaseSync, readonly network: Network) {
+    this.db = db;
+    this.#sql = prepareStatements(db);
+    this.#state = this.#loadState();
+    this.#txEnds = (this.#sql.txEnds.all() as { tx_end: number }[]).map((row) => row.tx_end);
+    if (this.#txEnds.length !== this.#state.height + 1) {
+      throw new Error(
+        `index is inconsistent: ${this.#txEnds.length} headers for height ${this.#state.height}`,
+      );
+    }
+  }
+
+  /** Opens the index in `directory` (creating the directory and file as needed). */
+  static open(directory: string, network: Network, options: { cacheMb?: number } = {}): IndexStore {
+    Deno.mkdirSync(directory, { recursive: true });
+    const path = `${directory}/${DATABASE_FILE}`;
+    const db = openIndexDatabase(path, { network, cacheMb: options.cacheMb });
+    try {
+      return new IndexStore(db, network);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  #loadState(): IndexState {
+    const rows = this.db.prepare("SELECT key, value FROM state").all() as {
+      key: string;
+      value: unknown;
+    }[];
+    const values = new Map(rows.map((row) => [row.key, row.value]));
+    if (!values.has("genesis")) {
+      this.#writeIdentity();
+      return { height: -1, tip: "", txCount: 0, firstSync: true };
+    }
+    return {
+      height: Number(values.get("height")),
+      tip: String(values.get("tip")),
+      txCount: Number(values.get("tx_count")),
+      firstSync: Number(values.get("first_sync")) === 1,
+    };
+  }
+
+  #writeIdentity(): void {
+    this.#transaction(() => {
+      this.#sql.setState.run("genesis", this.network.genesisHash);
+      this.#sql.setState.run("network", this.network.name);
+      this.#sql.setState.run("schema_version", SCHEMA_VERSION);
+      this.#writeState({ height: -1, tip: "", txCount: 0, firstSync: true });
+    });
+  }
+
+  #writeState(state: IndexState): void {
+    this.#sql.setState.run("height", state.height);
+    this.#sql.setState.run("tip", state.tip);
+    this.#sql.setState.run("tx_count", state.txCount);
+    this.#sql.setState.run("first_sync", state.firstSync ? 1 : 0);
+    this.#sql.setState.run("updated", Date.now() / 1000);
+  }
+
+  #transaction(body: () => void): void {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      body();
+      this.db.exec("COMMIT");
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** The committed tip. */
+  get state(): Readonly<IndexState> {
+    return this.#state;
+  }
+
+  get height(): number {
+    return this.#state.height;
+  }
+
+  get txCount(): number {
+    return this.#state.txCount;
+  }
+
+  /** Records that the index has caught up with the daemon once. */
+  markSynced(): void {
+    if (!this.#state.firstSync) return;
+    const state = { ...this.#state, firstSync: false };
+    this.#transaction(() => this.#writeState(state));
+    this.#state = state;
+  }
+
+  /** Writes a forward flush in one transaction, rows in key order. */
+  commitForward(changes: ForwardChanges): void {
+    const { blocks, txids } = changes;
+    if (blocks.length === 0) return;
+    const last = blocks[blocks.length - 1];
+    if (blocks[0].height !== this.#state.height + 1) {
+      throw new Error(
+        `flush starts at height ${blocks[0].height}, index is at ${this.#state.height}`,
+      );
+    }
+    if (last.txEnd !== this.#state.txCount + txids.length) {
+      throw new Error(
+        `flush has ${txids.length} txids, blocks say ${last.txEnd - this.#state.txCount}`,
+      );
+    }
+    const sql = this.#sql;
+    const state: IndexState = {
+      height: last.height,
+      tip: hashToHex(headerHash(last.header)),
+      txCount: last.txEnd,
+      firstSync: this.#state.firstSync,
+    };
+    this.#transaction(() => {
+      for (const block of blocks) {
+        sql.insertHeader.run(block.height, block.header, block.txEnd);
+        if (block.undo) sql.insertUndo.run(block.height, block.undo);
+      }
+      let txNum = this.#state.txCount;
+      for (const txid of txids) sql.insertTxid.run(txNum++, txid);
+      for (const key of [...changes.history.keys()].sort()) {
+        const hashX = fromHex(key);
+        for (const num of changes.history.get(key)!) sql.insertHistory.run(hashX, num);
+      }
+      const spends = changes.utxoSpends;
+      for (const row of spends.sort(compareUtxoRows)) {
+        sql.deleteUtxo.run(row.hashX, row.txNum, row.vout);
+      }
+      for (const row of spends.sort(compareOutpointRows)) {
+        sql.deleteOutpoint.run(row.prefix, row.vout, row.txNum);
+      }
+      const adds = changes.utxoAdds;
+      for (const row of adds.sort(compareUtxoRows)) {
+        sql.insertUtxo.run(row.hashX, row.txNum, row.vout, row.value);
+      }
+      for (const row of adds.sort(compareOutpointRows)) {
+        sql.insertOutpoint.run(row.prefix, row.vout, row.txNum, row.hashX);
+      }
+      sql.pruneUndo.run(changes.pruneUndoBelow);
+      this.#writeState(state);
+    });
+    for (const block of blocks) this.#txEnds.push(block.txEnd);
+    this.#state = state;
+  }
+
+  /**
+   * Finds the unspent output `(txid, vout)` on disk: the owning script, tx number and value.
+   * Txid prefixes can collide, so candidates are checked against the full txid.
+   */
+  findUtxo(txid: Uint8Array, vout: number): UtxoEntry | undefined {
+    const candidates = this.#sql.findOutpoint.all(txidPrefix(txid), vout) as unknown as [
+      number,
+      Uint8Array,
+    ][];
+    for (const [txNum, hashX] of candidates) {
+      if (candidates.length > 1 && !bytesEqual(this.txid(txNum) ?? new Uint8Array(), txid)) {
+        continue;
+      }
+      const row = this.#sql.utxoValue.get(hashX, txNum, vout) as { value: number } | undefined;
+      if (row) return { hashX, txNum, vout, value: row.value };
+    }
+    return undefined;
+  }
+
+  /** Internal-order txid of a tx number. */
+  txid(txNum: number): Uint8Array | undefined {
+    return (this.#sql.txid.get(txNum) as { txid: Uint8Array } | undefined)?.txid;
+  }
+
+  /** Txids of the block at `height`, in block order. */
+  blockTxids(height: number): Uint8Array[] {
+    if (height < 0 || height > this.#state.height) return [];
+    const start = height === 0 ? 0 : this.#txEnds[height - 1];
+    const rows = this.#sql.txidRange.all(start, this.#txEnds[height]) as unknown as [Uint8Array][];
+    return rows.map((row) => row[0]);
+  }
+
+  /** Height of the block holding tx number `txNum` (binary search over tx counts). */
+  heightOfTx(txNum: number): number {
+    let low = 0;
+    let high = this.#txEnds.length - 1;
+    if (high < 0 || txNum >= this.#txEnds[high]) return -1;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.#txEnds[mid] > txNum) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  }
+
+  /** First tx number of the block at `height`. */
+  firstTxNum(height: number): number {
+    return height <= 0 ? 0 : this.#txEnds[height - 1];
+  }
+
+  /** The 80-byte header at `height`. */
+  header(height: number): Uint8Array | undefined {
+    return (this.#sql.header.get(height) as { header: Uint8Array } | undefined)?.header;
+  }
+
+  /** Up to `count` consecutive headers from `start`. */
+  headers(start: number, count: number): Uint8Array[] {
+    const rows = this.#sql.headerRange.all(start, start + count) as unknown as [Uint8Array][];
+    return rows.map((row) => row[0]);
+  }
+
+  /** Display-hex hash of the block at `height`. */
+  blockHash(height: number): string | undefined {
+    const header = this.header(height);
+    return header ? hashToHex(headerHash(header)) : undefined;
+  }
+
+  /** Internal-order hash of the tip block; undefined for an empty index. */
+  tipHash(): Uint8Array | undefined {
+    const header = this.#state.height >= 0 ? this.header(this.#state.height) : undefined;
+    return header ? headerHash(header) : undefined;
+  }
+
+  /** Confirmed history of a script in chain order, at most `limit` entries. */
+  history(hashX: Uint8Array, limit = Number.MAX_SAFE_INTEGER): HistoryEntry[] {
+    const rows = this.#sql.history.all(hashX, limit) as unknown as [number, Uint8Array][];
+    return rows.map(([txNum, txid]) => ({ txNum, txid }));
+  }
+
+  /** Confirmed unspent outputs of a script, ordered by (tx number, output index). */
+  utxos(hashX: Uint8Array, limit = Number.MAX_SAFE_INTEGER): UtxoWithTxid[] {
+    const rows = this.#sql.utxos.all(hashX, limit) as unknown as [
+      number,
+      number,
+      number,
+      Uint8Array,
+    ][];
+    return rows.map(([txNum, vout, value, txid]) => ({ hashX, txNum, vout, value, txid }));
+  }
+
+  /** Confirmed balance of a script in satoshis. */
+  balance(hashX: Uint8Array): number {
+    return (this.#sql.balance.get(hashX) as { total: number }).total;
+  }
+
+  /** The undo record of `height`, if still kept. */
+  undo(height: number): Uint8Array | undefined {
+    return (this.#sql.undo.get(height) as { data: Uint8Array } | undefined)?.data;
+  }
+
+  /** Statements for the unwinder, which shares the store's transaction discipline. */
+  get statements(): Statements {
+    return this.#sql;
+  }
+
+  /**
+   * Runs `body` in one transaction that ends with the index at `state`, then truncates the
+   * in-memory tx counts to match (used to unwind blocks).
+   */
+  commitRewind(state: IndexState, body: () => void): void {
+    this.#transaction(() => {
+      body();
+      this.#writeState(state);
+    });
+    this.#txEnds.length = state.height + 1;
+    this.#state = state;
+  }
+}
+
+/** SHA256d of a raw header, internal order. */
+function headerHash(header: Uint8Array): Uint8Array {
+  return sha256d(header);
+}
+
+/** Hex key of a hashX, as the block processor's maps use. */
+export function hashXKey(hashX: Uint8Array): string {
+  return toHex(hashX);
+}

@@ -1,0 +1,215 @@
+/**
+ * Keeps the index at the daemon's tip: initial sync with batched flushes and progress logs,
+ * then live mode (poll the best block hash, apply each new block in its own transaction),
+ * with reorgs detected both by a block that does not link and by a competing tip.
+ */
+import { parseBlock } from "../chain/block.ts";
+import { hashToHex } from "../chain/bytes.ts";
+import { type Daemon, DaemonClosedError } from "../daemon/daemon.ts";
+import type { Logger } from "../log.ts";
+import { BlockProcessor, ChainLinkError } from "./block_processor.ts";
+import { prefetchBlocks } from "./prefetcher.ts";
+import { findForkHeight, unwindBlocks } from "./reorg.ts";
+import type { IndexStore } from "./store.ts";
+
+/** What sessions are told after blocks are flushed. */
+export type BlocksListener = (touched: Set<string>, height: number) => void;
+
+/** A block from the daemon is not what it claims to be. */
+export class BadBlockError extends Error {
+  override name = "BadBlockError";
+}
+
+export interface SyncOptions {
+  daemon: Daemon;
+  store: IndexStore;
+  log: Logger;
+  reorgLimit: number;
+  /** Flush during initial sync once pending changes reach this many MB. */
+  cacheMb: number;
+  /** Called after blocks are committed once caught up. */
+  onBlocks?: BlocksListener;
+  /** Interval of progress lines during initial sync. */
+  progressEveryMs?: number;
+}
+
+const MB = 1024 * 1024;
+
+/** Follows the daemon's chain into the store. */
+export class ChainSync {
+  readonly processor: BlockProcessor;
+  #stopping = false;
+  /** Daemon height as last seen. */
+  daemonHeight: number | null = null;
+  #progress = { at: 0, height: 0, txCount: 0, bytes: 0, startedAt: 0 };
+  #bytesSinceStart = 0;
+
+  constructor(readonly options: SyncOptions) {
+    this.processor = new BlockProcessor(options.store, { reorgLimit: options.reorgLimit });
+  }
+
+  /** Asks a running catch-up to stop after the current block (pending changes are flushed). */
+  stop(): void {
+    this.#stopping = true;
+  }
+
+  get caughtUp(): boolean {
+    return this.daemonHeight !== null && this.options.store.height >= this.daemonHeight;
+  }
+
+  /**
+   * Brings the index to the daemon's tip, unwinding first if the daemon's chain no longer
+   * contains our tip. Returns the scripts touched (hashX hex).
+   */
+  async catchUp(): Promise<Set<string>> {
+    const { daemon, store, log } = this.options;
+    const touched = new Set<string>();
+    while (!this.#stopping) {
+      const daemonHeight = await daemon.getBlockCount();
+      this.daemonHeight = daemonHeight;
+      if (await this.#tipIsStale(daemonHeight)) {
+        for (const key of await this.#reorg()) touched.add(key);
+        continue;
+      }
+      if (store.height >= daemonHeight) break;
+      this.#startProgress();
+      try {
+        await this.#applyRange(store.height + 1, daemonHeight, touched);
+      } catch (error) {
+        if (error instanceof DaemonClosedError) {
+          // Shutting down: every applied block is complete, so keep them.
+          this.processor.flush();
+          throw error;
+        }
+        if (!(error instanceof ChainLinkError)) {
+          this.processor.discardPending();
+          throw error;
+        }
+        log.info(`${error.message}: the daemon's chain changed`);
+        this.processor.flush();
+        for (const key of await this.#reorg()) touched.add(key);
+      }
+    }
+    this.processor.flush();
+    return touched;
+  }
+
+  /** True when our tip is not on the daemon's chain (a competing block at our height, etc.). */
+  async #tipIsStale(daemonHeight: number): Promise<boolean> {
+    const height = this.options.store.height;
+    if (height < 0) return false;
+    if (height > daemonHeight) return true;
+    const [theirs] = await this.options.daemon.getBlockHashes(height, 1);
+    return theirs !== this.options.store.blockHash(height);
+  }
+
+  async #reorg(): Promise<Set<string>> {
+    const { store, daemon, log } = this.options;
+    const fork = await findForkHeight(store, daemon);
+    const count = store.height - fork;
+    log.info(
+      `chain reorganisation: unwinding ${count} block(s) from height ${store.height} to ${fork}`,
+    );
+    const touched = unwindBlocks(store, count);
+    this.processor.discardPending();
+    return touched;
+  }
+
+  async #applyRange(from: number, to: number, touched: Set<string>): Promise<void> {
+    const { daemon, store, log, cacheMb } = this.options;
+    const liveMode = !store.state.firstSync;
+    for await (const fetched of prefetchBlocks(daemon, from, to)) {
+      let block;
+      try {
+        block = parseBlock(fetched.raw);
+      } catch (error) {
+        throw new BadBlockError(
+          `daemon sent an unparsable block at height ${fetched.height}: ${
+            (error as Error).message
+          }`,
+        );
+      }
+      const hash = hashToHex(block.header.hash);
+      if (hash !== fetched.hash) {
+        throw new BadBlockError(
+          `daemon sent block ${hash} for height ${fetched.height}, expected ${fetched.hash}`,
+        );
+      }
+      this.processor.advance(block, to);
+      this.#bytesSinceStart += fetched.raw.length;
+      if (liveMode) {
+        this.processor.flush();
+        for (const key of this.processor.takeTouched()) touched.add(key);
+        this.options.onBlocks?.(touched, store.height);
+        log.info(`block ${fetched.height} ${hash}: ${block.transactions.length} txs`);
+      } else {
+        this.processor.takeTouched();
+        if (this.processor.pendingBytes >= cacheMb * MB) this.#flushWithLog();
+        this.#maybeLogProgress(to);
+      }
+      if (this.#stopping) break;
+    }
+    if (!liveMode) {
+      this.#flushWithLog();
+      if (store.height >= to && !this.#stopping) {
+        store.markSynced();
+        log.info(`caught up with the daemon at height ${store.height}`);
+      }
+    }
+  }
+
+  #flushWithLog(): void {
+    const started = performance.now();
+    const blocks = this.processor.pendingBlocks;
+    if (blocks === 0) return;
+    this.processor.flush();
+    this.options.log.info(
+      `flushed ${blocks} blocks to height ${this.options.store.height} in ${
+        ((performance.now() - started) / 1000).toFixed(1)
+      }s`,
+    );
+  }
+
+  #startProgress(): void {
+    const now = performance.now();
+    this.#progress = {
+      at: now,
+      height: this.processor.height,
+      txCount: this.options.store.txCount,
+      bytes: this.#bytesSinceStart,
+      startedAt: now,
+    };
+  }
+
+  #maybeLogProgress(target: number): void {
+    const now = performance.now();
+    const every = this.options.progressEveryMs ?? 5000;
+    if (now - this.#progress.at < every) return;
+    const seconds = (now - this.#progress.startedAt) / 1000;
+    const height = this.processor.height;
+    const blocksDone = height - this.#progress.height;
+    const txs = this.processor.txCount - this.#progress.txCount;
+    const blockRate = blocksDone / seconds;
+    const eta = blockRate > 0 ? (target - height) / blockRate : Infinity;
+    this.options.log.info(
+      `height ${height.toLocaleString("en-US")} of ${target.toLocaleString("en-US")}: ` +
+        `${blockRate.toFixed(1)} blocks/s, ${
+          Math.round(txs / seconds).toLocaleString("en-US")
+        } tx/s, ` +
+        `${((this.#bytesSinceStart - this.#progress.bytes) / MB / seconds).toFixed(1)} MB/s, ` +
+        `ETA ${formatEta(eta)}`,
+    );
+    this.#progress.at = now;
+  }
+}
+
+/** Seconds as `1h 02m 03s`. */
+export function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "unknown";
+  const total = Math.round(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const pad = (n: number): string => String(n).padStart(2, "0");
+  return h > 0 ? `${h}h ${pad(m)}m ${pad(s)}s` : m > 0 ? `${m}m ${pad(s)}s` : `${s}s`;
+}
