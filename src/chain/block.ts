@@ -1,9 +1,8 @@
 /** Whole blocks: header, transaction count and transactions. */
-import { ByteReader, DecodeError, toHex } from "./bytes.ts";
+import { ByteReader, bytesEqual, DecodeError, hashToHex } from "./bytes.ts";
 import { type BlockHeader, readHeader } from "./header.ts";
 import { merkleRoot } from "./merkle.ts";
 import { readTransaction, type Transaction } from "./transaction.ts";
-import { bytesEqual, hashToHex } from "./bytes.ts";
 
 /** A parsed block. */
 export interface Block {
@@ -39,7 +38,7 @@ export function parseBlock(raw: Uint8Array, options: { checkMerkle?: boolean } =
     if (!bytesEqual(root, header.merkleRoot)) {
       throw new DecodeError(
         `block ${hashToHex(header.hash)}: transactions hash to merkle root ${
-          toHex(root.slice().reverse())
+          hashToHex(root)
         }, header says ${hashToHex(header.merkleRoot)}`,
       );
     }

@@ -39,7 +39,7 @@ export function fromHex(hex: string): Uint8Array {
   return out;
 }
 
-/** True when `text` is non-empty, even-length hex. */
+/** True when `text` is even-length hex (the empty string included). */
 export function isHex(text: string): boolean {
   return text.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(text);
 }
@@ -96,6 +96,9 @@ export function compactSizeLength(value: number): number {
   return 9;
 }
 
+/** Bitcoin Core's `MAX_SIZE`: the largest CompactSize a deserialiser accepts. */
+const MAX_COMPACT_SIZE = 0x0200_0000;
+
 /** Sequential reader over a byte array; every read is bounds-checked. */
 export class ByteReader {
   offset: number;
@@ -146,13 +149,26 @@ export class ByteReader {
     return this.#view.getUint32(at, true) + this.#view.getUint32(at + 4, true) * 0x1_0000_0000;
   }
 
-  /** A CompactSize integer; rejects values that cannot be a length in this data. */
+  /**
+   * A CompactSize integer. Like Bitcoin Core, rejects a value not written in its shortest form
+   * and one above 32 MiB (`MAX_SIZE`), which cannot be a count or length in valid data.
+   */
   compactSize(): number {
+    const at = this.offset;
     const first = this.u8();
     if (first < 0xfd) return first;
-    if (first === 0xfd) return this.u16();
-    if (first === 0xfe) return this.u32();
-    return this.u64();
+    let value: number;
+    let shortest: number;
+    if (first === 0xfd) [value, shortest] = [this.u16(), 0xfd];
+    else if (first === 0xfe) [value, shortest] = [this.u32(), 0x1_0000];
+    else [value, shortest] = [this.u64(), 0x1_0000_0000];
+    if (value < shortest) {
+      throw new DecodeError(`non-canonical CompactSize ${value} at offset ${at}`);
+    }
+    if (value > MAX_COMPACT_SIZE) {
+      throw new DecodeError(`CompactSize ${value} at offset ${at} exceeds ${MAX_COMPACT_SIZE}`);
+    }
+    return value;
   }
 
   /** A view (no copy) of the next `count` bytes. */
@@ -191,23 +207,30 @@ export class ByteWriter {
     return at;
   }
 
+  // Each write reserves before touching #buffer or #view: `this.#view.set…(this.#reserve(n))`
+  // would evaluate #view first and write into the array that #reserve just replaced.
+
   u8(value: number): this {
-    this.#buffer[this.#reserve(1)] = value;
+    const at = this.#reserve(1);
+    this.#buffer[at] = value;
     return this;
   }
 
   u16(value: number): this {
-    this.#view.setUint16(this.#reserve(2), value, true);
+    const at = this.#reserve(2);
+    this.#view.setUint16(at, value, true);
     return this;
   }
 
   u32(value: number): this {
-    this.#view.setUint32(this.#reserve(4), value >>> 0, true);
+    const at = this.#reserve(4);
+    this.#view.setUint32(at, value >>> 0, true);
     return this;
   }
 
   i32(value: number): this {
-    this.#view.setInt32(this.#reserve(4), value, true);
+    const at = this.#reserve(4);
+    this.#view.setInt32(at, value, true);
     return this;
   }
 
@@ -226,7 +249,8 @@ export class ByteWriter {
   }
 
   bytes(bytes: Uint8Array): this {
-    this.#buffer.set(bytes, this.#reserve(bytes.length));
+    const at = this.#reserve(bytes.length);
+    this.#buffer.set(bytes, at);
     return this;
   }
 

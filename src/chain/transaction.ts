@@ -102,12 +102,21 @@ export function readTransaction(reader: ByteReader): Transaction {
   }
   const bodyEnd = reader.offset;
   if (hasWitness) {
+    let witnessItems = 0;
     for (const input of inputs) {
       const items = reader.compactSize();
       if (items > reader.remaining) {
         throw new DecodeError(`transaction at offset ${start}: witness stack cannot fit`);
       }
       for (let j = 0; j < items; j++) input.witness.push(reader.varBytes());
+      witnessItems += items;
+    }
+    // Core rejects this ("superfluous witness record"): serialising the parsed transaction
+    // again would drop the marker, so its size and wtxid would disagree with bitcoind's.
+    if (witnessItems === 0) {
+      throw new DecodeError(
+        `transaction at offset ${start}: segwit marker but every witness stack is empty`,
+      );
     }
   }
   const locktimeAt = reader.offset;
