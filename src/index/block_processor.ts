@@ -28,8 +28,8 @@ const BYTES_PER_TX = 120;
 const BYTES_PER_SPEND = 120;
 
 /** Key of an outpoint in the UTXO cache: the txid's hex is fixed-width, so no separator. */
-function outpointKey(txid: Uint8Array, vout: number): string {
-  return toHex(txid) + vout;
+function outpointKey(txidHex: string, vout: number): string {
+  return txidHex + vout;
 }
 
 /** Batches blocks for the store. */
@@ -117,6 +117,7 @@ export class BlockProcessor {
         if (row.txNum < firstTxNum) spent.push(row);
       }
       const txid = tx.txid;
+      const txidHex = toHex(txid);
       const prefix = txidPrefix(txid);
       for (let vout = 0; vout < tx.outputs.length; vout++) {
         const output = tx.outputs[vout];
@@ -125,8 +126,8 @@ export class BlockProcessor {
         const key = toHex(hashX);
         touched.add(key);
         created.set(key, hashX);
-        if (i === 0) this.#replaceDuplicateCoinbaseOutput(txid, vout);
-        this.#utxoCache.set(outpointKey(txid, vout), {
+        if (i === 0) this.#replaceDuplicateCoinbaseOutput(txid, txidHex, vout);
+        this.#utxoCache.set(outpointKey(txidHex, vout), {
           hashX,
           txNum,
           vout,
@@ -156,7 +157,7 @@ export class BlockProcessor {
 
   /** Removes the spent output from the cache or schedules its deletion from disk. */
   #spend(txid: Uint8Array, vout: number, block: Block): UtxoRow {
-    const key = outpointKey(txid, vout);
+    const key = outpointKey(toHex(txid), vout);
     const cached = this.#utxoCache.get(key);
     if (cached) {
       this.#utxoCache.delete(key);
@@ -179,8 +180,8 @@ export class BlockProcessor {
    * BIP 30: two early mainnet coinbases repeat the txid of an earlier one. As in Bitcoin Core
    * the later outputs replace the earlier ones, which can then never be spent.
    */
-  #replaceDuplicateCoinbaseOutput(txid: Uint8Array, vout: number): void {
-    const key = outpointKey(txid, vout);
+  #replaceDuplicateCoinbaseOutput(txid: Uint8Array, txidHex: string, vout: number): void {
+    const key = outpointKey(txidHex, vout);
     if (this.#utxoCache.delete(key) || this.#dbSpentKeys.has(key)) return;
     const onDisk = this.store.findUtxo(txid, vout);
     if (onDisk) {
