@@ -3,7 +3,7 @@
  * listeners and the admin port, and stops them all cleanly on SIGINT, SIGTERM or `rpc stop`.
  */
 import type { Config } from "./config.ts";
-import { Daemon, DaemonClosedError } from "./daemon/daemon.ts";
+import { Daemon, DaemonClosedError, DaemonRpcError } from "./daemon/daemon.ts";
 import { checkDaemon } from "./daemon/checks.ts";
 import { IndexStore } from "./index/store.ts";
 import { ChainSync } from "./index/sync.ts";
@@ -88,7 +88,14 @@ export class Controller {
       const tick = new Promise((resolve) => setTimeout(resolve, this.config.daemonPollBlocksMs));
       await Promise.race([tick, this.#stopped]);
       if (this.#stopping) break;
-      const best = await this.daemon.getBestBlockHash();
+      let best: string;
+      try {
+        best = await this.daemon.getBestBlockHash();
+      } catch (error) {
+        if (!(error instanceof DaemonRpcError)) throw error;
+        this.#log.warning(`${error.message}; retrying`);
+        continue;
+      }
       if (best !== store.blockHash(store.height)) await sync.catchUp();
     }
   }

@@ -5,7 +5,7 @@
  */
 import { parseBlock } from "../chain/block.ts";
 import { hashToHex } from "../chain/bytes.ts";
-import { type Daemon, DaemonClosedError } from "../daemon/daemon.ts";
+import { type Daemon, DaemonClosedError, DaemonRpcError } from "../daemon/daemon.ts";
 import type { Logger } from "../log.ts";
 import { BlockProcessor, ChainLinkError } from "./block_processor.ts";
 import { prefetchBlocks } from "./prefetcher.ts";
@@ -34,6 +34,13 @@ export interface SyncOptions {
 }
 
 const MB = 1024 * 1024;
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 10_000;
+
+/** Failures that pass: the daemon answering an error (its chain moved), or a bad block. */
+function isRetryable(error: unknown): boolean {
+  return error instanceof DaemonRpcError || error instanceof BadBlockError;
+}
 
 /** Follows the daemon's chain into the store. */
 export class ChainSync {
@@ -59,39 +66,55 @@ export class ChainSync {
 
   /**
    * Brings the index to the daemon's tip, unwinding first if the daemon's chain no longer
-   * contains our tip. Returns the scripts touched (hashX hex).
+   * contains our tip. Daemon errors and bad blocks are logged and retried (the daemon's chain
+   * may change under us at any moment); only whole blocks are ever written. Returns the
+   * scripts touched (hashX hex).
    */
   async catchUp(): Promise<Set<string>> {
-    const { daemon, store, log } = this.options;
     const touched = new Set<string>();
+    let retryMs = FIRST_RETRY_MS;
     while (!this.#stopping) {
-      const daemonHeight = await daemon.getBlockCount();
-      this.daemonHeight = daemonHeight;
-      if (await this.#tipIsStale(daemonHeight)) {
-        for (const key of await this.#reorg()) touched.add(key);
-        continue;
-      }
-      if (store.height >= daemonHeight) break;
-      this.#startProgress();
       try {
-        await this.#applyRange(store.height + 1, daemonHeight, touched);
+        if (await this.#step(touched)) break;
+        retryMs = FIRST_RETRY_MS;
       } catch (error) {
         if (error instanceof DaemonClosedError) {
           // Shutting down: every applied block is complete, so keep them.
           this.processor.flush();
           throw error;
         }
-        if (!(error instanceof ChainLinkError)) {
+        if (error instanceof ChainLinkError) {
+          this.options.log.info(`${error.message}: the daemon's chain changed`);
+          this.processor.flush();
+          for (const key of await this.#reorg()) touched.add(key);
+          continue;
+        }
+        if (!isRetryable(error)) {
           this.processor.discardPending();
           throw error;
         }
-        log.info(`${error.message}: the daemon's chain changed`);
         this.processor.flush();
-        for (const key of await this.#reorg()) touched.add(key);
+        this.options.log.warning(`${(error as Error).message}; retrying in ${retryMs / 1000}s`);
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
       }
     }
     this.processor.flush();
     return touched;
+  }
+
+  /** One round: reorg if needed, else apply blocks up to the daemon's height. True when done. */
+  async #step(touched: Set<string>): Promise<boolean> {
+    const daemonHeight = await this.options.daemon.getBlockCount();
+    this.daemonHeight = daemonHeight;
+    if (await this.#tipIsStale(daemonHeight)) {
+      for (const key of await this.#reorg()) touched.add(key);
+      return false;
+    }
+    if (this.processor.height >= daemonHeight) return true;
+    this.#startProgress();
+    await this.#applyRange(this.processor.height + 1, daemonHeight, touched);
+    return false;
   }
 
   /** True when our tip is not on the daemon's chain (a competing block at our height, etc.). */
