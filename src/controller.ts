@@ -1,10 +1,19 @@
 /**
- * The running server: owns the daemon client, the index and (as they are built) the Electrum
- * listeners and the admin port, and stops them all cleanly on SIGINT, SIGTERM or `rpc stop`.
+ * The running server: owns the daemon client, the index, the admin port and (once caught up)
+ * the Electrum listeners, and stops them all cleanly on SIGINT, SIGTERM or `rpc stop`.
  */
+import {
+  type AdminBackend,
+  adminMethods,
+  type PeerCounts,
+  type SessionSummary,
+} from "./admin/handlers.ts";
+import { AdminCommandError, AdminRpcServer } from "./admin/rpc_server.ts";
+import type { Network } from "./chain/networks.ts";
 import type { Config } from "./config.ts";
 import { Daemon, DaemonClosedError, DaemonRpcError } from "./daemon/daemon.ts";
 import { checkDaemon } from "./daemon/checks.ts";
+import { DaemonUrlError, parseDaemonUrls } from "./daemon/url.ts";
 import { IndexStore } from "./index/store.ts";
 import { ChainSync } from "./index/sync.ts";
 import type { LogSink } from "./log.ts";
@@ -14,13 +23,17 @@ import { PROGRAM_NAME, VERSION } from "./version.ts";
 const SQLITE_CACHE_MB = 512;
 
 /** Lifecycle of `serve`. */
-export class Controller {
+export class Controller implements AdminBackend {
   readonly daemon: Daemon;
+  readonly startedAt = Date.now();
   readonly #log;
   #stopping = false;
-  #stopped: Promise<void>;
-  #resolveStopped!: () => void;
+  #wake!: () => void;
+  #wakeup: Promise<void>;
   #sync?: ChainSync;
+  #store?: IndexStore;
+  #admin?: AdminRpcServer;
+  #pendingReorg?: number;
 
   constructor(readonly config: Config, readonly logs: LogSink) {
     this.#log = logs.logger("Controller");
@@ -29,7 +42,11 @@ export class Controller {
       cookieFile: config.daemonCookieFile,
       log: logs.logger("Daemon"),
     });
-    this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
+    this.#wakeup = this.#newWakeup();
+  }
+
+  #newWakeup(): Promise<void> {
+    return new Promise((resolve) => (this.#wake = resolve));
   }
 
   /** Runs until stopped; returns the exit status. */
@@ -40,13 +57,16 @@ export class Controller {
       `coin: ${config.network.className}, daemon: ${this.daemon.display}, ` +
         `database: ${config.dbDirectory}`,
     );
-    let store: IndexStore | undefined;
     try {
-      store = IndexStore.open(config.dbDirectory, config.network, { cacheMb: SQLITE_CACHE_MB });
+      const store = IndexStore.open(config.dbDirectory, config.network, {
+        cacheMb: SQLITE_CACHE_MB,
+      });
+      this.#store = store;
       this.#log.info(
         `index at height ${store.height.toLocaleString("en-US")}, ` +
           `${store.txCount.toLocaleString("en-US")} transactions`,
       );
+      this.#startAdmin();
       await checkDaemon(this.daemon, config.network, this.logs.logger("Daemon"));
       const sync = new ChainSync({
         daemon: this.daemon,
@@ -64,9 +84,28 @@ export class Controller {
       this.#log.critical((error as Error).message);
       return 1;
     } finally {
+      this.#admin?.stop();
       this.daemon.close();
-      store?.close();
+      this.#store?.close();
       this.#log.info("shutdown complete");
+    }
+  }
+
+  #startAdmin(): void {
+    const service = this.config.adminService;
+    const server = new AdminRpcServer(service, adminMethods(this), this.logs.logger("LocalRPC"), {
+      maxRecv: this.config.maxRecv,
+    });
+    try {
+      server.start();
+      this.#admin = server;
+    } catch (error) {
+      // As ElectrumX: a listener that cannot bind is logged, not fatal.
+      this.#log.error(
+        `RPC server failed to listen on ${service.host}:${service.port}: ${
+          (error as Error).message
+        }`,
+      );
     }
   }
 
@@ -79,15 +118,22 @@ export class Controller {
     // Aborts daemon calls (a daemon that is down would otherwise keep us retrying); the sync
     // flushes the blocks it completed before returning.
     this.daemon.close();
-    this.#resolveStopped();
+    this.#wake();
   }
 
   /** Live mode: polls the daemon's best block and catches up whenever it moves. */
   async #followDaemon(sync: ChainSync, store: IndexStore): Promise<void> {
     while (!this.#stopping) {
       const tick = new Promise((resolve) => setTimeout(resolve, this.config.daemonPollBlocksMs));
-      await Promise.race([tick, this.#stopped]);
+      await Promise.race([tick, this.#wakeup]);
+      this.#wakeup = this.#newWakeup();
       if (this.#stopping) break;
+      if (this.#pendingReorg !== undefined) {
+        const count = this.#pendingReorg;
+        this.#pendingReorg = undefined;
+        await sync.simulateReorg(count);
+        continue;
+      }
       let best: string;
       try {
         best = await this.daemon.getBestBlockHash();
@@ -98,5 +144,101 @@ export class Controller {
       }
       if (best !== store.blockHash(store.height)) await sync.catchUp();
     }
+  }
+
+  // ---- AdminBackend --------------------------------------------------------------------
+
+  get network(): Network {
+    return this.config.network;
+  }
+
+  get reorgLimit(): number {
+    return this.config.reorgLimit;
+  }
+
+  get store(): IndexStore {
+    if (!this.#store) throw new AdminCommandError("the index is not open yet");
+    return this.#store;
+  }
+
+  daemonDisplay(): string {
+    return this.daemon.display;
+  }
+
+  daemonHeight(): number | null {
+    return this.#sync?.daemonHeight ?? null;
+  }
+
+  caughtUp(): boolean {
+    return this.#sync?.caughtUp === true && this.#store?.state.firstSync === false;
+  }
+
+  sessionSummary(): SessionSummary {
+    return {
+      closing: 0,
+      errors: 0,
+      groups: 0,
+      logged: 0,
+      paused: 0,
+      requests: 0,
+      sessions: 0,
+      sessionsWithSubs: 0,
+      subs: 0,
+      txsSent: 0,
+    };
+  }
+
+  sessionsTable(): unknown[][] {
+    return [];
+  }
+
+  groupsTable(): unknown[][] {
+    return [];
+  }
+
+  disconnect(items: string[]): string[] {
+    return items.map((item) => `unknown session: ${item}`);
+  }
+
+  toggleLogging(items: string[]): string[] {
+    return items.map((item) => `unknown session: ${item}`);
+  }
+
+  peerCounts(): PeerCounts {
+    return { bad: 0, good: 0, never: 0, stale: 0, total: 0 };
+  }
+
+  peersList(): unknown[] {
+    return [];
+  }
+
+  addPeer(realName: string): void {
+    this.#log.info(`add_peer ${realName}: peer discovery is not running`);
+  }
+
+  setDaemonUrl(text: string): string {
+    const source = text.trim() === "" ? this.config.daemonUrls.join(",") : text;
+    try {
+      this.daemon.setUrls(
+        parseDaemonUrls(source, this.config.network.rpcPort, {
+          allowNoAuth: this.config.daemonCookieFile !== undefined,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof DaemonUrlError) {
+        throw new AdminCommandError(`an error occurred: ${error.message}`);
+      }
+      throw error;
+    }
+    return this.daemon.display;
+  }
+
+  scheduleReorg(count: number): void {
+    this.#pendingReorg = count;
+    this.#wake();
+  }
+
+  extraInfo(): Record<string, unknown> {
+    return { coin: this.config.network.className, version: `${PROGRAM_NAME} ${VERSION}` };
   }
 }

@@ -117,6 +117,19 @@ export class ChainSync {
     return false;
   }
 
+  /**
+   * The admin `reorg`: unwinds the top `count` blocks with their undo data, then syncs
+   * forward to the daemon's tip again. Returns the scripts touched.
+   */
+  async simulateReorg(count: number): Promise<Set<string>> {
+    this.processor.flush();
+    this.options.log.info(`simulating a reorg of ${count} blocks`);
+    const touched = unwindBlocks(this.options.store, count);
+    this.processor.discardPending();
+    for (const key of await this.catchUp()) touched.add(key);
+    return touched;
+  }
+
   /** True when our tip is not on the daemon's chain (a competing block at our height, etc.). */
   async #tipIsStale(daemonHeight: number): Promise<boolean> {
     const height = this.options.store.height;

@@ -1,0 +1,270 @@
+/**
+ * The admin interface end to end: a real `electrumx serve` on a bcoin regtest chain, driven by
+ * the real `electrumx rpc` client: getinfo, query, reorg, daemon_url across two daemons, stop
+ * and restart without resync.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { scriptToAddress } from "../../src/chain/address.ts";
+import { fromHex, toHex } from "../../src/chain/bytes.ts";
+import { sha256 } from "../../src/chain/hash.ts";
+import { NETWORKS } from "../../src/chain/networks.ts";
+import { formatCoins, withSeparators } from "../../src/admin/format.ts";
+import { DATABASE_FILE } from "../../src/index/schema.ts";
+import { generateActivity } from "../../src/regtest/activity.ts";
+import { findFreePort, type RegtestNode, startRegtestNode } from "../../src/regtest/node.ts";
+import { Wallet } from "../../src/regtest/wallet.ts";
+import { ChainTruth, fetchChain } from "../support/chain_truth.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+async function rpc(port: number, ...args: string[]): Promise<{ code: number; stdout: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "rpc", "-p", String(port), ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: output.code, stdout: new TextDecoder().decode(output.stdout) };
+}
+
+class Server {
+  readonly process: Deno.ChildProcess;
+  log = "";
+  readonly done: Promise<void>;
+
+  constructor(node: RegtestNode, dbDir: string, readonly adminPort: number) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", MAIN, "serve"],
+      env: {
+        DB_DIRECTORY: dbDir,
+        DAEMON_URL: node.rpcUrl,
+        NET: "regtest",
+        ALLOW_ROOT: "1",
+        RPC_PORT: String(adminPort),
+        DAEMON_POLL_INTERVAL_BLOCKS: "100",
+        NO_COLOR: "1",
+      },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    this.process = child;
+    this.done = (async () => {
+      for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+        this.log += chunk;
+      }
+    })();
+  }
+
+  async waitFor(predicate: () => boolean | Promise<boolean>, what: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (!(await predicate())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${this.log}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+function dbHeight(dbDir: string): number {
+  const db = new DatabaseSync(`${dbDir}/${DATABASE_FILE}`, { readOnly: true });
+  try {
+    return Number(
+      (db.prepare("SELECT value FROM state WHERE key = 'height'").get() as { value: number }).value,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+function dump(dbDir: string): unknown[] {
+  const db = new DatabaseSync(`${dbDir}/${DATABASE_FILE}`, { readOnly: true });
+  try {
+    return ["headers", "txids", "history", "utxo", "outpoint"].map((t) =>
+      db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()
+    );
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("admin commands against a running server", async (t) => {
+  const node = await startRegtestNode();
+  let node2: RegtestNode | undefined;
+  const dbDir = await Deno.makeTempDir({ prefix: "electrumx-admin-" });
+  const adminPort = findFreePort();
+  let server: Server | undefined;
+  try {
+    const wallet = new Wallet(node, { seed: "admin tests" });
+    await generateActivity(wallet, { blocks: 4, txsPerBlock: 12, seed: 5, reuse: 0.5 });
+    const height = await node.getHeight();
+    server = new Server(node, dbDir, adminPort);
+    const s = server;
+    await s.waitFor(() => /caught up/.test(s.log), "initial sync");
+
+    await t.step("getinfo has the seed's keys with live values", async () => {
+      const result = await rpc(adminPort, "getinfo");
+      assert.equal(result.code, 0);
+      const info = JSON.parse(result.stdout);
+      for (
+        const key of [
+          "closing",
+          "daemon",
+          "daemon_height",
+          "db_height",
+          "errors",
+          "groups",
+          "logged",
+          "paused",
+          "peers",
+          "pid",
+          "requests",
+          "sessions",
+          "sessions_with_subs",
+          "subs",
+          "txs_sent",
+          "uptime",
+        ]
+      ) {
+        assert.ok(key in info, `getinfo lacks ${key}`);
+      }
+      assert.equal(info.db_height, height);
+      assert.equal(info.daemon_height, height);
+      assert.equal(info.daemon, node.rpcUrl.replace(/^http:\/\/[^@]*@/, ""));
+      assert.equal(info.pid, s.process.pid);
+      assert.deepEqual(info.peers, { bad: 0, good: 0, never: 0, stale: 0, total: 0 });
+      assert.match(info.uptime, /^\d\ds$|^\d\dm \d\ds$/);
+      assert.equal(info.coin, "BitcoinRegtest");
+      // Keys are sorted as Python's json.dumps(sort_keys=True) prints them.
+      const keys = [...result.stdout.matchAll(/^ {4}"([^"]+)":/gm)].map((m) => m[1]);
+      assert.deepEqual(keys, [...keys].sort());
+    });
+
+    await t.step("query prints history, UTXOs and balance in the seed's layout", async () => {
+      const truth = new ChainTruth();
+      truth.addBlocks(await fetchChain(node.rpc.bind(node)));
+      // The script with the longest history, queried by address and by hex.
+      const [key, script] = [...truth.scripts].sort((a, b) =>
+        b[1].history.length - a[1].history.length
+      )[0];
+      const address = scriptToAddress(fromHex(script.script), NETWORKS.regtest);
+      assert.ok(address, "the busiest script has an address");
+      const expected = (label: string): string[] => [
+        label,
+        ...script.history.map(([txid, h], i) =>
+          `History #${i + 1}: height ${withSeparators(h)} tx_hash ${txid}`
+        ),
+        ...[...script.utxos].map(([outpoint, [value, h]], i) => {
+          const [txid, vout] = outpoint.split(":");
+          return `UTXO #${i + 1}: tx_hash ${txid} tx_pos ${vout} height ${
+            withSeparators(h)
+          } value ${withSeparators(value)}`;
+        }),
+        `Balance: ${formatCoins(truth.balance(key))} XTN`,
+      ];
+      const byAddress = await rpc(adminPort, "query", address!);
+      assert.equal(byAddress.code, 0);
+      const lines = byAddress.stdout.trimEnd().split("\n");
+      const want = expected(`Address: ${address}`);
+      // UTXOs may come in any order: compare them as a set.
+      const isUtxo = (line: string): boolean => line.startsWith("UTXO #");
+      assert.deepEqual(lines.filter((l) => !isUtxo(l)), want.filter((l) => !isUtxo(l)));
+      const strip = (line: string): string => line.replace(/^UTXO #\d+: /, "");
+      assert.deepEqual(
+        new Set(lines.filter(isUtxo).map(strip)),
+        new Set(want.filter(isUtxo).map(strip)),
+      );
+      const byScript = await rpc(adminPort, "query", "--limit", "2", script.script);
+      const limited = byScript.stdout.trimEnd().split("\n");
+      assert.equal(limited[0], `Script: ${script.script}`);
+      assert.equal(
+        limited.filter((l) => l.startsWith("History #")).length,
+        Math.min(2, script.history.length),
+      );
+      assert.ok(limited.at(-1)!.startsWith("Balance: "));
+      const nothing = await rpc(adminPort, "query", "00ff");
+      assert.equal(
+        nothing.stdout,
+        "Script: 00ff\nNo history found\nNo UTXOs found\nBalance: 0 XTN\n",
+      );
+      assert.equal(key, toHex(sha256(fromHex(script.script))));
+    });
+
+    await t.step(
+      "query refuses other networks' addresses and junk, and the server carries on",
+      async () => {
+        const mainnet = await rpc(adminPort, "query", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4");
+        assert.equal(mainnet.code, 1);
+        assert.match(mainnet.stdout, /^error making request: \(1, .*another network/);
+        const junk = await rpc(adminPort, "query", "not-a-script");
+        assert.equal(junk.code, 1);
+        assert.match(junk.stdout, /neither a hex script nor a regtest address/);
+        assert.equal((await rpc(adminPort, "getinfo")).code, 0);
+      },
+    );
+
+    await t.step(
+      "reorg 3 unwinds and comes back to the same tip with an identical index",
+      async () => {
+        const before = dump(dbDir);
+        const result = await rpc(adminPort, "reorg");
+        assert.equal(result.stdout, '"scheduled a reorg of 3 blocks"\n');
+        await s.waitFor(() => /simulating a reorg of 3 blocks/.test(s.log), "the reorg");
+        await s.waitFor(() => dbHeight(dbDir) === height, "the index back at the tip");
+        assert.deepEqual(dump(dbDir), before);
+        const tooDeep = await rpc(adminPort, "reorg", "100000");
+        assert.equal(tooDeep.code, 1);
+        assert.match(tooDeep.stdout, /cannot reorg 100000 blocks/);
+      },
+    );
+
+    await t.step("daemon_url switches between two daemons", async () => {
+      node2 = await startRegtestNode();
+      for (let h = 1; h <= height; h++) {
+        const hash = await node.rpc<string>("getblockhash", [h]);
+        await node2.rpc("submitblock", [await node.rpc<string>("getblock", [hash, 0])]);
+      }
+      assert.equal(await node2.getHeight(), height);
+      const second = node2.rpcUrl.replace(/^http:\/\/[^@]*@/, "");
+      const switched = await rpc(adminPort, "daemon_url", node2.rpcUrl);
+      assert.equal(switched.stdout, `"now using daemon at ${second}"\n`);
+      await node2.mine(1);
+      await s.waitFor(() => dbHeight(dbDir) === height + 1, "a block from the second daemon");
+      assert.equal(JSON.parse((await rpc(adminPort, "getinfo")).stdout).daemon, second);
+      const back = await rpc(adminPort, "daemon_url");
+      assert.equal(
+        back.stdout,
+        `"now using daemon at ${node.rpcUrl.replace(/^http:\/\/[^@]*@/, "")}"\n`,
+      );
+      // The first daemon lacks that block: the server reorgs back to its chain.
+      await s.waitFor(() => dbHeight(dbDir) === height, "the first daemon's chain");
+      const bad = await rpc(adminPort, "daemon_url", "nonsense");
+      assert.equal(bad.code, 1);
+      assert.match(bad.stdout, /invalid daemon URL: "nonsense"/);
+    });
+
+    await t.step("stop flushes and exits 0; a restart resumes without resync", async () => {
+      const stopped = await rpc(adminPort, "stop");
+      assert.equal(stopped.stdout, '"stopping"\n');
+      assert.equal((await s.process.status).code, 0);
+      await s.done;
+      server = new Server(node, dbDir, adminPort);
+      const again = server;
+      await again.waitFor(() => /index at height/.test(again.log), "restart");
+      assert.match(again.log, new RegExp(`index at height ${height},`));
+      assert.doesNotMatch(again.log, /flushed/);
+    });
+  } finally {
+    if (server) {
+      try {
+        server.process.kill("SIGTERM");
+      } catch {
+        // already exited
+      }
+      await server.process.status;
+      await server.done;
+    }
+    await node2?.stop();
+    await node.stop();
+    await Deno.remove(dbDir, { recursive: true });
+  }
+});
