@@ -2,6 +2,7 @@
 import { AdminConnectError, AdminRpcError, AdminTimeoutError, callAdmin } from "../admin/client.ts";
 import type { AdminCommand } from "../admin/commands.ts";
 import { prettyJson, pythonRepr } from "./pretty_json.ts";
+import { groupsTable, peersTable, sessionsTable } from "./tables.ts";
 
 /** Options shared by every `rpc` subcommand. */
 export interface RpcOptions {
@@ -23,12 +24,18 @@ export function adminPort(options: RpcOptions, env: Record<string, string | unde
   return port;
 }
 
+const TABLES: Record<string, (rows: unknown[]) => string[]> = {
+  sessions: (rows) => sessionsTable(rows as unknown[][]),
+  groups: (rows) => groupsTable(rows as unknown[][]),
+  peers: (rows) => peersTable(rows),
+};
+
 /** Renders a successful result. */
 export function renderResult(command: AdminCommand, result: unknown, asJson: boolean): string {
-  if (asJson || command.rendering === "json" || command.rendering === "table") {
-    return prettyJson(result);
-  }
-  return (result as unknown[]).map(String).join("\n");
+  if (asJson || command.rendering === "json") return prettyJson(result);
+  if (!Array.isArray(result)) throw new TypeError(`expected a list from ${command.name}`);
+  if (command.rendering === "table") return TABLES[command.name](result).join("\n");
+  return result.map(String).join("\n");
 }
 
 /** Runs one admin command; returns the exit status. */
