@@ -2,8 +2,8 @@
  * Output scripts (scriptPubKeys): their standard templates, builders for each, and the two
  * hashes scripts are known by: Electrum's script hash and the index's hashX.
  */
-import { createHash } from "node:crypto";
 import { concatBytes, DecodeError, fromHex, hashToHex, isHex } from "./bytes.ts";
+import { sha256 } from "./hash.ts";
 
 /** Bitcoin Core's classes of output scripts (`Solver`), named as in bitcoin-formats.md §6. */
 export type ScriptType =
@@ -278,23 +278,14 @@ export function multisigScript(m: number, pubkeys: Uint8Array[]): Uint8Array {
   return concatBytes(...parts);
 }
 
-/**
- * SHA-256 of a script as node:crypto hands it over: a Buffer over its own 32 bytes. Going
- * around hash.ts's `sha256` saves its copy on the hottest path of block indexing.
- */
-function scriptDigest(script: Uint8Array): Uint8Array {
-  return createHash("sha256").update(script).digest();
-}
-
 /** Electrum's script hash: SHA-256 of the script, display (byte-reversed) hex. */
 export function scriptHash(script: Uint8Array): string {
-  return hashToHex(scriptDigest(script));
+  return hashToHex(sha256(script));
 }
 
 /** The index key of a script: the first 11 bytes of its SHA-256, digest order. */
 export function hashX(script: Uint8Array): Uint8Array {
-  const digest = scriptDigest(script);
-  return new Uint8Array(digest.buffer, digest.byteOffset, HASHX_LENGTH);
+  return sha256(script).subarray(0, HASHX_LENGTH);
 }
 
 /** The hashX of an Electrum script hash (64 hex characters, display order). */

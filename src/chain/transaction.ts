@@ -32,14 +32,45 @@ export interface TxFields {
 /** A parsed transaction with its identifiers and sizes. */
 export interface Transaction extends TxFields {
   /** SHA256d of the non-witness serialisation, internal byte order. */
-  txid: Uint8Array;
-  /** SHA256d of the full serialisation, internal byte order. */
-  wtxid: Uint8Array;
+  readonly txid: Uint8Array;
+  /** SHA256d of the full serialisation, internal byte order (computed on first use). */
+  readonly wtxid: Uint8Array;
+  /** The full serialisation (a view into the parsed buffer). */
+  readonly raw: Uint8Array;
   /** Bytes of the full serialisation. */
-  size: number;
+  readonly size: number;
   /** Bytes of the non-witness serialisation. */
-  strippedSize: number;
-  hasWitness: boolean;
+  readonly strippedSize: number;
+  readonly hasWitness: boolean;
+}
+
+/**
+ * A transaction read from bytes. The wtxid is computed only when asked for: the indexer never
+ * needs it, and it would cost a second SHA256d for every segwit transaction.
+ */
+class ParsedTransaction implements Transaction {
+  #wtxid?: Uint8Array;
+
+  constructor(
+    readonly version: number,
+    readonly inputs: TxInput[],
+    readonly outputs: TxOutput[],
+    readonly locktime: number,
+    readonly txid: Uint8Array,
+    readonly raw: Uint8Array,
+    readonly strippedSize: number,
+    readonly hasWitness: boolean,
+  ) {
+    if (!hasWitness) this.#wtxid = txid;
+  }
+
+  get wtxid(): Uint8Array {
+    return this.#wtxid ??= sha256d(this.raw);
+  }
+
+  get size(): number {
+    return this.raw.length;
+  }
 }
 
 const COINBASE_PREV_INDEX = 0xffffffff;
@@ -123,26 +154,24 @@ export function readTransaction(reader: ByteReader): Transaction {
   const locktime = reader.u32();
   const end = reader.offset;
   const full = bytes.subarray(start, end);
-  const wtxid = sha256d(full);
   const txid = hasWitness
     ? sha256d(
       bytes.subarray(start, start + 4),
       bytes.subarray(bodyStart, bodyEnd),
       bytes.subarray(locktimeAt, end),
     )
-    : wtxid;
+    : sha256d(full);
   const strippedSize = hasWitness ? 8 + (bodyEnd - bodyStart) : end - start;
-  return {
+  return new ParsedTransaction(
     version,
     inputs,
     outputs,
     locktime,
     txid,
-    wtxid,
-    size: end - start,
+    full,
     strippedSize,
     hasWitness,
-  };
+  );
 }
 
 /** Parses a complete serialised transaction; trailing bytes are an error. */
