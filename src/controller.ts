@@ -14,6 +14,7 @@ import type { Config } from "./config.ts";
 import { Daemon, DaemonClosedError, DaemonRpcError } from "./daemon/daemon.ts";
 import { checkDaemon } from "./daemon/checks.ts";
 import { DaemonUrlError, parseDaemonUrls } from "./daemon/url.ts";
+import { Mempool } from "./index/mempool.ts";
 import { IndexStore } from "./index/store.ts";
 import { ChainSync } from "./index/sync.ts";
 import type { LogSink } from "./log.ts";
@@ -34,6 +35,7 @@ export class Controller implements AdminBackend {
   #store?: IndexStore;
   #admin?: AdminRpcServer;
   #pendingReorg?: number;
+  #mempool?: Mempool;
 
   constructor(readonly config: Config, readonly logs: LogSink) {
     this.#log = logs.logger("Controller");
@@ -77,7 +79,12 @@ export class Controller implements AdminBackend {
       });
       this.#sync = sync;
       await sync.catchUp();
-      await this.#followDaemon(sync, store);
+      const mempool = new Mempool(store, this.daemon, this.logs.logger("Mempool"));
+      this.#mempool = mempool;
+      const initial = await mempool.refresh();
+      this.#log.info(`mempool: ${mempool.size} transactions`);
+      this.#notify(initial.touched, store.height, true);
+      await this.#followDaemon(sync, store, mempool);
       return 0;
     } catch (error) {
       if (error instanceof DaemonClosedError && this.#stopping) return 0;
@@ -121,29 +128,54 @@ export class Controller implements AdminBackend {
     this.#wake();
   }
 
-  /** Live mode: polls the daemon's best block and catches up whenever it moves. */
-  async #followDaemon(sync: ChainSync, store: IndexStore): Promise<void> {
+  /**
+   * Live mode. Blocks and mempool are handled in one loop, so the mempool is always synced
+   * against the index's current tip: poll the best block hash (catching up when it moves),
+   * refresh the mempool on its interval and after every new block, then hand everything
+   * touched in the round to the listeners at once.
+   */
+  async #followDaemon(sync: ChainSync, store: IndexStore, mempool: Mempool): Promise<void> {
+    let nextMempoolAt = 0;
     while (!this.#stopping) {
-      const tick = new Promise((resolve) => setTimeout(resolve, this.config.daemonPollBlocksMs));
-      await Promise.race([tick, this.#wakeup]);
-      this.#wakeup = this.#newWakeup();
-      if (this.#stopping) break;
-      if (this.#pendingReorg !== undefined) {
-        const count = this.#pendingReorg;
-        this.#pendingReorg = undefined;
-        await sync.simulateReorg(count);
-        continue;
-      }
-      let best: string;
+      const touched = new Set<string>();
+      const tipBefore = store.blockHash(store.height);
       try {
-        best = await this.daemon.getBestBlockHash();
+        if (this.#pendingReorg !== undefined) {
+          const count = this.#pendingReorg;
+          this.#pendingReorg = undefined;
+          for (const key of await sync.simulateReorg(count)) touched.add(key);
+        }
+        if ((await this.daemon.getBestBlockHash()) !== store.blockHash(store.height)) {
+          for (const key of await sync.catchUp()) touched.add(key);
+        }
+        const tipChanged = store.blockHash(store.height) !== tipBefore;
+        if (tipChanged || Date.now() >= nextMempoolAt) {
+          nextMempoolAt = Date.now() + this.config.daemonPollMempoolMs;
+          // The mempool is only meaningful against the daemon's tip; if the daemon moved on
+          // meanwhile, the next round catches up first.
+          if ((await this.daemon.getBlockCount()) === store.height) {
+            for (const key of (await mempool.refresh()).touched) touched.add(key);
+          }
+        }
+        if (touched.size > 0 || tipChanged) this.#notify(touched, store.height, tipChanged);
       } catch (error) {
         if (!(error instanceof DaemonRpcError)) throw error;
         this.#log.warning(`${error.message}; retrying`);
-        continue;
       }
-      if (best !== store.blockHash(store.height)) await sync.catchUp();
+      const pause = Math.min(
+        this.config.daemonPollBlocksMs,
+        Math.max(0, nextMempoolAt - Date.now()),
+      );
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, pause)), this.#wakeup]);
+      this.#wakeup = this.#newWakeup();
     }
+  }
+
+  /** Tells the listeners what a round of blocks and mempool changed. */
+  #notify(touched: Set<string>, height: number, tipChanged: boolean): void {
+    this.#log.debug(
+      `height ${height}${tipChanged ? " (new tip)" : ""}: ${touched.size} scripts touched`,
+    );
   }
 
   // ---- AdminBackend --------------------------------------------------------------------
