@@ -14,6 +14,9 @@ import type { Config } from "./config.ts";
 import { Daemon, DaemonClosedError, DaemonRpcError } from "./daemon/daemon.ts";
 import { checkDaemon } from "./daemon/checks.ts";
 import { DaemonUrlError, parseDaemonUrls } from "./daemon/url.ts";
+import { disconnectSessions, toggleSessionLogging } from "./admin/session_commands.ts";
+import { formatCacheStats } from "./electrum/caches.ts";
+import { ElectrumServer } from "./electrum/server.ts";
 import { Mempool } from "./index/mempool.ts";
 import { IndexStore } from "./index/store.ts";
 import { ChainSync } from "./index/sync.ts";
@@ -35,7 +38,7 @@ export class Controller implements AdminBackend {
   #store?: IndexStore;
   #admin?: AdminRpcServer;
   #pendingReorg?: number;
-  #mempool?: Mempool;
+  #electrum?: ElectrumServer;
 
   constructor(readonly config: Config, readonly logs: LogSink) {
     this.#log = logs.logger("Controller");
@@ -80,17 +83,31 @@ export class Controller implements AdminBackend {
       this.#sync = sync;
       await sync.catchUp();
       const mempool = new Mempool(store, this.daemon, this.logs.logger("Mempool"));
-      this.#mempool = mempool;
-      const initial = await mempool.refresh();
+      await mempool.refresh();
       this.#log.info(`mempool: ${mempool.size} transactions`);
-      this.#notify(initial.touched, store.height, true);
-      await this.#followDaemon(sync, store, mempool);
+      if (this.#stopping) return 0;
+      const electrum = new ElectrumServer({
+        config,
+        store,
+        mempool,
+        daemon: this.daemon,
+        logs: this.logs,
+      });
+      this.#electrum = electrum;
+      await electrum.start();
+      for (const bound of electrum.addresses) {
+        this.#log.info(
+          `${bound.service.protocol.toUpperCase()} server listening on ${bound.hostname}:${bound.port}`,
+        );
+      }
+      await this.#followDaemon(sync, store, mempool, electrum);
       return 0;
     } catch (error) {
       if (error instanceof DaemonClosedError && this.#stopping) return 0;
       this.#log.critical((error as Error).message);
       return 1;
     } finally {
+      await this.#electrum?.stop();
       this.#admin?.stop();
       this.daemon.close();
       this.#store?.close();
@@ -134,7 +151,12 @@ export class Controller implements AdminBackend {
    * refresh the mempool on its interval and after every new block, then hand everything
    * touched in the round to the listeners at once.
    */
-  async #followDaemon(sync: ChainSync, store: IndexStore, mempool: Mempool): Promise<void> {
+  async #followDaemon(
+    sync: ChainSync,
+    store: IndexStore,
+    mempool: Mempool,
+    electrum: ElectrumServer,
+  ): Promise<void> {
     let nextMempoolAt = 0;
     while (!this.#stopping) {
       const touched = new Set<string>();
@@ -157,7 +179,7 @@ export class Controller implements AdminBackend {
             for (const key of (await mempool.refresh()).touched) touched.add(key);
           }
         }
-        if (touched.size > 0 || tipChanged) this.#notify(touched, store.height, tipChanged);
+        if (touched.size > 0 || tipChanged) await electrum.notify(touched, store.height);
       } catch (error) {
         if (!(error instanceof DaemonRpcError)) throw error;
         this.#log.warning(`${error.message}; retrying`);
@@ -169,13 +191,6 @@ export class Controller implements AdminBackend {
       await Promise.race([new Promise((resolve) => setTimeout(resolve, pause)), this.#wakeup]);
       this.#wakeup = this.#newWakeup();
     }
-  }
-
-  /** Tells the listeners what a round of blocks and mempool changed. */
-  #notify(touched: Set<string>, height: number, tipChanged: boolean): void {
-    this.#log.debug(
-      `height ${height}${tipChanged ? " (new tip)" : ""}: ${touched.size} scripts touched`,
-    );
   }
 
   // ---- AdminBackend --------------------------------------------------------------------
@@ -206,34 +221,54 @@ export class Controller implements AdminBackend {
   }
 
   sessionSummary(): SessionSummary {
+    const manager = this.#electrum?.manager;
+    if (!manager) {
+      return {
+        closing: 0,
+        errors: 0,
+        groups: 0,
+        logged: 0,
+        paused: 0,
+        requests: 0,
+        sessions: 0,
+        sessionsWithSubs: 0,
+        subs: 0,
+        txsSent: 0,
+      };
+    }
+    const summary = manager.summary();
     return {
-      closing: 0,
-      errors: 0,
-      groups: 0,
-      logged: 0,
-      paused: 0,
-      requests: 0,
-      sessions: 0,
-      sessionsWithSubs: 0,
-      subs: 0,
-      txsSent: 0,
+      closing: summary.closing,
+      errors: summary.errors,
+      groups: manager.groups().length,
+      logged: summary.logged,
+      paused: summary.paused,
+      requests: summary.pendingRequests,
+      sessions: summary.count,
+      sessionsWithSubs: summary.countWithSubs,
+      subs: summary.subs,
+      txsSent: manager.txsSent,
     };
   }
 
   sessionsTable(): unknown[][] {
-    return [];
+    return this.#electrum?.manager.sessionRows() ?? [];
   }
 
   groupsTable(): unknown[][] {
-    return [];
+    return this.#electrum?.manager.groupRows() ?? [];
   }
 
   disconnect(items: string[]): string[] {
-    return items.map((item) => `unknown session: ${item}`);
+    const manager = this.#electrum?.manager;
+    if (!manager) return items.map((item) => `unknown session: ${item}`);
+    return disconnectSessions(manager, items);
   }
 
   toggleLogging(items: string[]): string[] {
-    return items.map((item) => `unknown session: ${item}`);
+    const manager = this.#electrum?.manager;
+    if (!manager) return items.map((item) => `unknown session: ${item}`);
+    return toggleSessionLogging(manager, items);
   }
 
   peerCounts(): PeerCounts {
@@ -271,6 +306,20 @@ export class Controller implements AdminBackend {
   }
 
   extraInfo(): Record<string, unknown> {
-    return { coin: this.config.network.className, version: `${PROGRAM_NAME} ${VERSION}` };
+    const manager = this.#electrum?.manager;
+    const info: Record<string, unknown> = {
+      coin: this.config.network.className,
+      version: `${PROGRAM_NAME} ${VERSION}`,
+    };
+    if (manager) {
+      info.caches = Object.fromEntries(
+        Object.entries(manager.cacheStats()).map((
+          [name, stats],
+        ) => [name, formatCacheStats(stats)]),
+      );
+      info["request counts"] = Object.fromEntries(manager.requestCounts);
+      info["request total"] = [...manager.requestCounts.values()].reduce((sum, n) => sum + n, 0);
+    }
+    return info;
   }
 }

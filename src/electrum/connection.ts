@@ -1,0 +1,242 @@
+/**
+ * Connections of every transport behind one interface: incoming messages pulled by the
+ * session (a session that stops pulling stops reading the socket, which is how a slow client
+ * is paused), outgoing messages framed for the transport, graceful close and abort.
+ * Stream transports (tcp, ssl, rpc) frame with newlines; WebSocket sends one text frame per
+ * message.
+ */
+import { type FramerEvent, LineFramer } from "./framing.ts";
+
+/** The transport a connection arrived on. */
+export type TransportKind = "tcp" | "ssl" | "ws" | "wss" | "rpc";
+
+/** The peer's address. */
+export interface RemoteAddress {
+  hostname: string;
+  port: number;
+}
+
+/** What a connection reads: raw byte counts (for accounting) and framed messages. */
+export type Incoming =
+  | { type: "bytes"; size: number }
+  | FramerEvent
+  | { type: "text"; data: string };
+
+/** A write did not complete in time: the client stopped reading. */
+export class WriteTimeoutError extends Error {
+  override name = "WriteTimeoutError";
+}
+
+/** One client connection. */
+export interface Connection {
+  readonly transport: TransportKind;
+  readonly remote?: RemoteAddress;
+  /** Largest incoming message in bytes (MAX_RECV). */
+  readonly maxRecv: number;
+  /**
+   * Incoming events, one array per read. Ends when the peer closes or the connection is
+   * closed. Not pulling stops reading (TCP flow control then slows the client).
+   */
+  incoming(): AsyncIterable<Incoming[]>;
+  /**
+   * Writes messages (JSON texts), framed for the transport. Resolves once the OS (or the
+   * WebSocket) accepted them; rejects with {@link WriteTimeoutError} if no progress is made
+   * for `timeoutMs`, or with the socket's error.
+   */
+  write(messages: string[], timeoutMs: number): Promise<void>;
+  /** Closes the socket (pending writes are the caller's business). Idempotent. */
+  close(): void;
+}
+
+const ENCODER = new TextEncoder();
+const READ_BUFFER = 64 * 1024;
+
+/** Races `promise` against a timer; the timer is cleared either way. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  if (!(ms > 0)) return promise;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new WriteTimeoutError(what)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A newline-framed connection over a Deno TCP or TLS stream. */
+export class StreamConnection implements Connection {
+  #closed = false;
+  readonly remote?: RemoteAddress;
+
+  constructor(
+    readonly conn: Deno.Conn,
+    readonly transport: TransportKind,
+    readonly maxRecv: number,
+  ) {
+    const addr = conn.remoteAddr as Deno.NetAddr;
+    if (addr && "hostname" in addr) this.remote = { hostname: addr.hostname, port: addr.port };
+    if (transport === "tcp" || transport === "rpc") {
+      try {
+        (conn as Deno.TcpConn).setNoDelay(true);
+      } catch {
+        // Not a TCP socket after all; latency is all that is lost.
+      }
+    }
+  }
+
+  async *incoming(): AsyncIterable<Incoming[]> {
+    const buffer = new Uint8Array(READ_BUFFER);
+    const framer = new LineFramer(this.maxRecv);
+    while (!this.#closed) {
+      let n: number | null;
+      try {
+        n = await this.conn.read(buffer);
+      } catch {
+        return;
+      }
+      if (n === null) return;
+      const events: Incoming[] = [{ type: "bytes", size: n }];
+      for (const event of framer.push(buffer.subarray(0, n))) events.push(event);
+      yield events;
+    }
+  }
+
+  async write(messages: string[], timeoutMs: number): Promise<void> {
+    const bytes = ENCODER.encode(messages.join("\n") + "\n");
+    let offset = 0;
+    while (offset < bytes.length) {
+      offset += await withTimeout(
+        this.conn.write(bytes.subarray(offset)),
+        timeoutMs,
+        `write blocked for ${timeoutMs} ms`,
+      );
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed by the peer.
+    }
+  }
+}
+
+/** Bytes of a string in UTF-8, without encoding it when it is ASCII. */
+export function utf8Length(text: string): number {
+  // deno-lint-ignore no-control-regex
+  if (!/[^\x00-\x7f]/.test(text)) return text.length;
+  return ENCODER.encode(text).length;
+}
+
+/** How much an unread WebSocket may buffer before writes wait. */
+const WS_HIGH_WATER = 1024 * 1024;
+/** Poll interval while waiting for a WebSocket's buffer to drain. */
+const WS_DRAIN_POLL_MS = 5;
+
+/**
+ * A WebSocket connection (server side of `Deno.upgradeWebSocket`). WebSocket has no read
+ * flow control, so messages are queued here; a peer that keeps sending while its session is
+ * paused is cut off once the queue passes `maxQueued` bytes.
+ */
+export class WebSocketConnection implements Connection {
+  #queue: Incoming[][] = [];
+  #queuedBytes = 0;
+  #wake?: () => void;
+  #closed = false;
+  readonly opened: Promise<void>;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly transport: TransportKind,
+    readonly remote: RemoteAddress | undefined,
+    readonly maxRecv: number,
+    readonly maxQueued: number = Math.max(4 * maxRecv, 4 * 1024 * 1024),
+  ) {
+    socket.binaryType = "arraybuffer";
+    this.opened = new Promise((resolve, reject) => {
+      socket.addEventListener("open", () => resolve());
+      socket.addEventListener("close", () => reject(new Error("closed before opening")));
+    });
+    this.opened.catch(() => {});
+    socket.addEventListener("message", (event) => this.#onMessage(event.data));
+    socket.addEventListener("close", () => this.#end());
+    socket.addEventListener("error", () => this.#end());
+  }
+
+  #onMessage(data: unknown): void {
+    if (this.#closed) return;
+    let size: number;
+    let message: Incoming;
+    if (typeof data === "string") {
+      size = utf8Length(data);
+      message = { type: "text", data };
+    } else {
+      const bytes = new Uint8Array(data as ArrayBuffer);
+      size = bytes.length;
+      message = { type: "message", data: bytes };
+    }
+    const events: Incoming[] = [{ type: "bytes", size }];
+    events.push(size > this.maxRecv ? { type: "oversize", size } : message);
+    this.#queue.push(events);
+    this.#queuedBytes += size;
+    if (this.#queuedBytes > this.maxQueued) {
+      this.close();
+      return;
+    }
+    this.#wake?.();
+  }
+
+  #end(): void {
+    this.#closed = true;
+    this.#wake?.();
+  }
+
+  async *incoming(): AsyncIterable<Incoming[]> {
+    while (true) {
+      const events = this.#queue.shift();
+      if (events) {
+        for (const event of events) if (event.type === "bytes") this.#queuedBytes -= event.size;
+        yield events;
+        continue;
+      }
+      if (this.#closed) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+  }
+
+  async write(messages: string[], timeoutMs: number): Promise<void> {
+    if (this.#closed) throw new Error("connection closed");
+    for (const message of messages) this.socket.send(message);
+    let last = this.socket.bufferedAmount;
+    let lastProgress = performance.now();
+    while (this.socket.bufferedAmount > WS_HIGH_WATER) {
+      if (this.#closed) throw new Error("connection closed");
+      await new Promise((resolve) => setTimeout(resolve, WS_DRAIN_POLL_MS));
+      const now = performance.now();
+      if (this.socket.bufferedAmount < last) {
+        last = this.socket.bufferedAmount;
+        lastProgress = now;
+      } else if (timeoutMs > 0 && now - lastProgress > timeoutMs) {
+        throw new WriteTimeoutError(`write blocked for ${timeoutMs} ms`);
+      }
+    }
+  }
+
+  close(): void {
+    if (this.#closed && this.socket.readyState === WebSocket.CLOSED) return;
+    this.#end();
+    try {
+      this.socket.close();
+    } catch {
+      // Not open (yet).
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * A session's outgoing queue: messages are written in order, as many per write as are
+ * waiting, one write at a time. The amount waiting tells the session when to stop reading
+ * (a client that does not read its answers is paused until they drain).
+ */
+import type { Connection } from "./connection.ts";
+
+/** Above this many queued bytes the session stops reading requests. */
+export const HIGH_WATER = 512 * 1024;
+/** Reading resumes once the queue is down to this. */
+export const LOW_WATER = 64 * 1024;
+
+interface DrainWaiter {
+  below: number;
+  resolve: () => void;
+}
+
+/** Ordered writer over a {@link Connection}. */
+export class Outbox {
+  #queue: string[] = [];
+  #queuedChars = 0;
+  #writing = false;
+  #failed = false;
+  #waiters: DrainWaiter[] = [];
+
+  /**
+   * @param onFailure called once when a write fails or times out (the session aborts)
+   */
+  constructor(
+    readonly connection: Connection,
+    readonly writeTimeoutMs: number,
+    readonly onFailure: (error: Error) => void,
+  ) {}
+
+  /** Characters queued or being written (≈ bytes: our JSON is ASCII). */
+  get buffered(): number {
+    return this.#queuedChars;
+  }
+
+  /** Queues a message. */
+  push(message: string): void {
+    if (this.#failed) return;
+    this.#queue.push(message);
+    this.#queuedChars += message.length;
+    if (!this.#writing) this.#pump();
+  }
+
+  /** Resolves once at most `below` characters are waiting (or writing failed). */
+  drained(below = 0): Promise<void> {
+    if (this.#queuedChars <= below || this.#failed) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ below, resolve }));
+  }
+
+  async #pump(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#queue.length > 0 && !this.#failed) {
+        const batch = this.#queue;
+        this.#queue = [];
+        let chars = 0;
+        for (const message of batch) chars += message.length;
+        try {
+          await this.connection.write(batch, this.writeTimeoutMs);
+        } catch (error) {
+          this.#failed = true;
+          this.#queue = [];
+          this.#queuedChars = 0;
+          this.#notify();
+          this.onFailure(error as Error);
+          return;
+        }
+        this.#queuedChars -= chars;
+        this.#notify();
+      }
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  #notify(): void {
+    if (this.#waiters.length === 0) return;
+    const still: DrainWaiter[] = [];
+    for (const waiter of this.#waiters) {
+      if (this.#queuedChars <= waiter.below || this.#failed) waiter.resolve();
+      else still.push(waiter);
+    }
+    this.#waiters = still;
+  }
+}
