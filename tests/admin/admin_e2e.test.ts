@@ -15,6 +15,7 @@ import { generateActivity } from "../../src/regtest/activity.ts";
 import { findFreePort, type RegtestNode, startRegtestNode } from "../../src/regtest/node.ts";
 import { Wallet } from "../../src/regtest/wallet.ts";
 import { ChainTruth, fetchChain } from "../support/chain_truth.ts";
+import { TestClient } from "../electrum/client.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -33,7 +34,12 @@ class Server {
   log = "";
   readonly done: Promise<void>;
 
-  constructor(node: RegtestNode, dbDir: string, readonly adminPort: number) {
+  constructor(
+    node: RegtestNode,
+    dbDir: string,
+    readonly adminPort: number,
+    readonly services = "",
+  ) {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", MAIN, "serve"],
       env: {
@@ -42,6 +48,7 @@ class Server {
         NET: "regtest",
         ALLOW_ROOT: "1",
         RPC_PORT: String(adminPort),
+        SERVICES: services,
         DAEMON_POLL_INTERVAL_BLOCKS: "100",
         NO_COLOR: "1",
       },
@@ -92,12 +99,19 @@ Deno.test("admin commands against a running server", async (t) => {
   let node2: RegtestNode | undefined;
   const dbDir = await Deno.makeTempDir({ prefix: "electrumx-admin-" });
   const adminPort = findFreePort();
+  const tcpPort = findFreePort();
+  const wsPort = findFreePort();
   let server: Server | undefined;
   try {
     const wallet = new Wallet(node, { seed: "admin tests" });
     await generateActivity(wallet, { blocks: 4, txsPerBlock: 12, seed: 5, reuse: 0.5 });
     const height = await node.getHeight();
-    server = new Server(node, dbDir, adminPort);
+    server = new Server(
+      node,
+      dbDir,
+      adminPort,
+      `tcp://127.0.0.1:${tcpPort},ws://127.0.0.1:${wsPort}`,
+    );
     const s = server;
     await s.waitFor(() => /caught up/.test(s.log), "initial sync");
 
@@ -137,6 +151,48 @@ Deno.test("admin commands against a running server", async (t) => {
       // Keys are sorted as Python's json.dumps(sort_keys=True) prints them.
       const keys = [...result.stdout.matchAll(/^ {4}"([^"]+)":/gm)].map((m) => m[1]);
       assert.deepEqual(keys, [...keys].sort());
+    });
+
+    await t.step("sessions, groups, log and disconnect act on real client sessions", async () => {
+      const tcp = await TestClient.connect({ transport: "tcp", port: tcpPort });
+      const ws = await TestClient.connect({ transport: "ws", port: wsPort });
+      try {
+        await tcp.request("server.version", ["admin-test-tcp", "1.4"]);
+        await ws.request("server.version", ["admin-test-ws", "1.6"]);
+        const table = (await rpc(adminPort, "sessions")).stdout.trimEnd().split("\n");
+        assert.match(table[0], /^ID {5}Flags {12}Client Proto {4}Cost/);
+        const tcpRow = table.find((line) => line.includes("admin-test-tcp"));
+        const wsRow = table.find((line) => line.includes("admin-test-ws"));
+        assert.ok(tcpRow && wsRow, table.join("\n"));
+        assert.match(tcpRow, /^\d+ +T\d* /);
+        assert.match(wsRow, /^\d+ +W\d* /);
+        assert.match(wsRow, / 1\.6 /);
+        const tcpId = tcpRow.split(/ +/)[0];
+        const info = JSON.parse((await rpc(adminPort, "getinfo")).stdout);
+        assert.ok(info.sessions >= 2);
+        assert.ok(info.groups >= 1);
+        const groups = (await rpc(adminPort, "groups")).stdout;
+        assert.match(groups, /^Name {12}Sessions/);
+        // Loopback clients are private: they join only the connection-timeslice group.
+        assert.match(groups, /^t0 +2 /m);
+        assert.equal(
+          (await rpc(adminPort, "log", tcpId, "99999")).stdout,
+          `[\n    "log ${tcpId}: True",\n    "unknown session: 99999"\n]\n`,
+        );
+        await tcp.request("server.ping", []);
+        await s.waitFor(() => s.log.includes(`[${tcpId}]`), "the logged request");
+        assert.match((await rpc(adminPort, "sessions")).stdout, new RegExp(`^${tcpId} +TL`, "m"));
+        assert.equal(
+          (await rpc(adminPort, "disconnect", tcpId)).stdout,
+          `[\n    "disconnected ${tcpId}"\n]\n`,
+        );
+        assert.ok(await tcp.waitClosed(), "the disconnected client's socket closes");
+        assert.equal(ws.isClosed, false);
+        assert.equal(await ws.request("server.ping", []), null);
+      } finally {
+        tcp.close();
+        ws.close();
+      }
     });
 
     await t.step("query prints history, UTXOs and balance in the seed's layout", async () => {
