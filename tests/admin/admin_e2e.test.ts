@@ -4,17 +4,16 @@
  * and restart without resync.
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { scriptToAddress } from "../../src/chain/address.ts";
 import { fromHex, toHex } from "../../src/chain/bytes.ts";
 import { sha256 } from "../../src/chain/hash.ts";
 import { NETWORKS } from "../../src/chain/networks.ts";
 import { formatCoins, withSeparators } from "../../src/admin/format.ts";
-import { DATABASE_FILE } from "../../src/index/schema.ts";
 import { generateActivity } from "../../src/regtest/activity.ts";
 import { findFreePort, type RegtestNode, startRegtestNode } from "../../src/regtest/node.ts";
 import { Wallet } from "../../src/regtest/wallet.ts";
 import { ChainTruth, fetchChain } from "../support/chain_truth.ts";
+import { dumpIndex, indexHeight, ServeProcess } from "../support/serve_process.ts";
 import { TestClient } from "../electrum/client.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -29,71 +28,6 @@ async function rpc(port: number, ...args: string[]): Promise<{ code: number; std
   return { code: output.code, stdout: new TextDecoder().decode(output.stdout) };
 }
 
-class Server {
-  readonly process: Deno.ChildProcess;
-  log = "";
-  readonly done: Promise<void>;
-
-  constructor(
-    node: RegtestNode,
-    dbDir: string,
-    readonly adminPort: number,
-    readonly services = "",
-  ) {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", MAIN, "serve"],
-      env: {
-        DB_DIRECTORY: dbDir,
-        DAEMON_URL: node.rpcUrl,
-        NET: "regtest",
-        ALLOW_ROOT: "1",
-        RPC_PORT: String(adminPort),
-        SERVICES: services,
-        DAEMON_POLL_INTERVAL_BLOCKS: "100",
-        NO_COLOR: "1",
-      },
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    this.process = child;
-    this.done = (async () => {
-      for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-        this.log += chunk;
-      }
-    })();
-  }
-
-  async waitFor(predicate: () => boolean | Promise<boolean>, what: string): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (!(await predicate())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${this.log}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
-function dbHeight(dbDir: string): number {
-  const db = new DatabaseSync(`${dbDir}/${DATABASE_FILE}`, { readOnly: true });
-  try {
-    return Number(
-      (db.prepare("SELECT value FROM state WHERE key = 'height'").get() as { value: number }).value,
-    );
-  } finally {
-    db.close();
-  }
-}
-
-function dump(dbDir: string): unknown[] {
-  const db = new DatabaseSync(`${dbDir}/${DATABASE_FILE}`, { readOnly: true });
-  try {
-    return ["headers", "txids", "history", "utxo", "outpoint"].map((t) =>
-      db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()
-    );
-  } finally {
-    db.close();
-  }
-}
-
 Deno.test("admin commands against a running server", async (t) => {
   const node = await startRegtestNode();
   let node2: RegtestNode | undefined;
@@ -101,17 +35,16 @@ Deno.test("admin commands against a running server", async (t) => {
   const adminPort = findFreePort();
   const tcpPort = findFreePort();
   const wsPort = findFreePort();
-  let server: Server | undefined;
+  let server: ServeProcess | undefined;
   try {
     const wallet = new Wallet(node, { seed: "admin tests" });
     await generateActivity(wallet, { blocks: 4, txsPerBlock: 12, seed: 5, reuse: 0.5 });
     const height = await node.getHeight();
-    server = new Server(
-      node,
-      dbDir,
-      adminPort,
-      `tcp://127.0.0.1:${tcpPort},ws://127.0.0.1:${wsPort}`,
-    );
+    server = new ServeProcess(node, dbDir, {
+      RPC_PORT: String(adminPort),
+      SERVICES: `tcp://127.0.0.1:${tcpPort},ws://127.0.0.1:${wsPort}`,
+      DAEMON_POLL_INTERVAL_BLOCKS: "100",
+    });
     const s = server;
     await s.waitFor(() => /caught up/.test(s.log), "initial sync");
 
@@ -261,12 +194,15 @@ Deno.test("admin commands against a running server", async (t) => {
     await t.step(
       "reorg 3 unwinds and comes back to the same tip with an identical index",
       async () => {
-        const before = dump(dbDir);
+        const before = dumpIndex(dbDir, ["headers", "txids", "history", "utxo", "outpoint"]);
         const result = await rpc(adminPort, "reorg");
         assert.equal(result.stdout, '"scheduled a reorg of 3 blocks"\n');
         await s.waitFor(() => /simulating a reorg of 3 blocks/.test(s.log), "the reorg");
-        await s.waitFor(() => dbHeight(dbDir) === height, "the index back at the tip");
-        assert.deepEqual(dump(dbDir), before);
+        await s.waitFor(() => indexHeight(dbDir) === height, "the index back at the tip");
+        assert.deepEqual(
+          dumpIndex(dbDir, ["headers", "txids", "history", "utxo", "outpoint"]),
+          before,
+        );
         const tooDeep = await rpc(adminPort, "reorg", "100000");
         assert.equal(tooDeep.code, 1);
         assert.match(tooDeep.stdout, /cannot reorg 100000 blocks/);
@@ -284,7 +220,7 @@ Deno.test("admin commands against a running server", async (t) => {
       const switched = await rpc(adminPort, "daemon_url", node2.rpcUrl);
       assert.equal(switched.stdout, `"now using daemon at ${second}"\n`);
       await node2.mine(1);
-      await s.waitFor(() => dbHeight(dbDir) === height + 1, "a block from the second daemon");
+      await s.waitFor(() => indexHeight(dbDir) === height + 1, "a block from the second daemon");
       assert.equal(JSON.parse((await rpc(adminPort, "getinfo")).stdout).daemon, second);
       const back = await rpc(adminPort, "daemon_url");
       assert.equal(
@@ -292,7 +228,7 @@ Deno.test("admin commands against a running server", async (t) => {
         `"now using daemon at ${node.rpcUrl.replace(/^http:\/\/[^@]*@/, "")}"\n`,
       );
       // The first daemon lacks that block: the server reorgs back to its chain.
-      await s.waitFor(() => dbHeight(dbDir) === height, "the first daemon's chain");
+      await s.waitFor(() => indexHeight(dbDir) === height, "the first daemon's chain");
       const bad = await rpc(adminPort, "daemon_url", "nonsense");
       assert.equal(bad.code, 1);
       assert.match(bad.stdout, /invalid daemon URL: "nonsense"/);
@@ -303,7 +239,10 @@ Deno.test("admin commands against a running server", async (t) => {
       assert.equal(stopped.stdout, '"stopping"\n');
       assert.equal((await s.process.status).code, 0);
       await s.done;
-      server = new Server(node, dbDir, adminPort);
+      server = new ServeProcess(node, dbDir, {
+        RPC_PORT: String(adminPort),
+        DAEMON_POLL_INTERVAL_BLOCKS: "100",
+      });
       const again = server;
       await again.waitFor(() => /index at height/.test(again.log), "restart");
       assert.match(again.log, new RegExp(`index at height ${height},`));

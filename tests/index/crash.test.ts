@@ -14,115 +14,45 @@ import { mineBulkChain } from "../../src/regtest/bulk_chain.ts";
 import { findFreePort, type RegtestNode, startRegtestNode } from "../../src/regtest/node.ts";
 import { Wallet } from "../../src/regtest/wallet.ts";
 import { fetchChain } from "../support/chain_truth.ts";
+import { dumpIndex, indexHeight, ServeProcess } from "../support/serve_process.ts";
 import { assertIndexMatchesChain } from "../support/index_check.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-/** A running `serve` whose log is collected as it is written. */
-class ServeProcess {
-  readonly process: Deno.ChildProcess;
-  log = "";
-  readonly #done: Promise<void>;
-
-  constructor(node: RegtestNode, dbDir: string) {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", MAIN, "serve"],
-      env: {
-        DB_DIRECTORY: dbDir,
-        DAEMON_URL: node.rpcUrl,
-        NET: "regtest",
-        CACHE_MB: "1",
-        ALLOW_ROOT: "1",
-        RPC_PORT: String(findFreePort()),
-        DAEMON_POLL_INTERVAL_BLOCKS: "50",
-        NO_COLOR: "1",
-      },
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    this.process = child;
-    this.#done = (async () => {
-      for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-        this.log += chunk;
-      }
-    })();
-  }
-
-  /** Waits until the log matches `pattern`. */
-  async waitForLog(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(this.log)) {
-      if (Date.now() > deadline) throw new Error(`log never matched ${pattern}:\n${this.log}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  /** Sends `signal` (if still running) and returns the exit code once the log is complete. */
-  async stop(signal: Deno.Signal): Promise<number> {
-    try {
-      this.process.kill(signal);
-    } catch {
-      // Already exited: the status below says how.
-    }
-    const status = await this.process.status;
-    await this.#done;
-    return status.code;
-  }
+/** Small flushes and fast polling, and a free admin port for each process. */
+function SERVE_ENV(): Record<string, string> {
+  return { CACHE_MB: "1", RPC_PORT: String(findFreePort()), DAEMON_POLL_INTERVAL_BLOCKS: "50" };
 }
 
 /** Runs `serve` until the index reaches `height`, then stops it with SIGTERM. */
 async function syncToHeight(node: RegtestNode, dbDir: string, height: number): Promise<number> {
-  const server = new ServeProcess(node, dbDir);
+  const server = new ServeProcess(node, dbDir, SERVE_ENV());
   // Signal handlers are installed before the first log line.
   await server.waitForLog(/starting/);
   await server.waitForLog(/index at height/);
   const opened = performance.now();
   const deadline = Date.now() + 60_000;
-  while (tableHeight(dbDir) !== height && Date.now() < deadline) {
+  while (indexHeight(dbDir) !== height && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const syncMs = performance.now() - opened;
   const code = await server.stop("SIGTERM");
   assert.equal(code, 0, `serve did not exit cleanly on SIGTERM:\n${server.log}`);
-  assert.equal(tableHeight(dbDir), height, `serve did not reach height ${height}:\n${server.log}`);
+  assert.equal(indexHeight(dbDir), height, `serve did not reach height ${height}:\n${server.log}`);
   return syncMs;
 }
 
-/** The committed height of the index file, read directly (-1 when none yet). */
-function tableHeight(dbDir: string): number {
-  try {
-    const db = new DatabaseSync(`${dbDir}/${DATABASE_FILE}`, { readOnly: true });
-    try {
-      const row = db.prepare("SELECT value FROM state WHERE key = 'height'").get() as {
-        value: number;
-      } | undefined;
-      return row ? Number(row.value) : -1;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return -1;
-  }
-}
-
-/** Every row of every index table, for comparing two databases. */
+/** Every row of every index table, and the state, for comparing two databases. */
 function dump(dbDir: string): Record<string, unknown[]> {
   const db = new DatabaseSync(`${dbDir}/${DATABASE_FILE}`, { readOnly: true });
   try {
-    const tables = ["headers", "txids", "history", "utxo", "outpoint", "undo"];
-    const result: Record<string, unknown[]> = {};
-    for (const table of tables) {
-      result[table] = db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all();
-    }
-    result.state = db.prepare("SELECT * FROM state WHERE key != 'updated' ORDER BY key").all();
-    return result;
+    const state = db.prepare("SELECT * FROM state WHERE key != 'updated' ORDER BY key").all();
+    return { ...dumpIndex(dbDir), state };
   } finally {
     db.close();
   }
 }
 
 async function killAt(node: RegtestNode, dbDir: string, delayMs: number): Promise<void> {
-  const server = new ServeProcess(node, dbDir);
+  const server = new ServeProcess(node, dbDir, SERVE_ENV());
   await server.waitForLog(/index at height/);
   await new Promise((resolve) => setTimeout(resolve, delayMs));
   const code = await server.stop("SIGKILL");
@@ -149,7 +79,7 @@ Deno.test("SIGKILL at any moment, then restart, gives the same index as an unint
       const heights: number[] = [];
       for (let i = 0; i < kills; i++) {
         await killAt(node, crashed, (syncMs * i) / kills);
-        heights.push(tableHeight(crashed));
+        heights.push(indexHeight(crashed));
       }
       // The kills must have landed mid-sync, leaving partial indexes behind.
       assert.ok(heights.some((h) => h >= 0 && h < height), `heights after kills: ${heights}`);
@@ -165,7 +95,7 @@ Deno.test("SIGKILL at any moment, then restart, gives the same index as an unint
       const live = `${root}/live`;
       await syncToHeight(node, live, height);
       for (let i = 0; i < 4; i++) {
-        const server = new ServeProcess(node, live);
+        const server = new ServeProcess(node, live, SERVE_ENV());
         await server.waitForLog(/starting/);
         // New blocks with transactions while it runs, and a two-block reorg on odd rounds.
         await wallet.pay([wallet.newScript("p2wpkh").script], 20_000 + i);

@@ -1,0 +1,99 @@
+/** A real `electrumx serve` child process for end-to-end tests, with its log collected. */
+import { DatabaseSync } from "node:sqlite";
+import { DATABASE_FILE } from "../../src/index/schema.ts";
+import type { RegtestNode } from "../../src/regtest/node.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** A running `serve` on a regtest node; `env` adds or overrides variables. */
+export class ServeProcess {
+  readonly process: Deno.ChildProcess;
+  log = "";
+  readonly done: Promise<void>;
+
+  constructor(node: RegtestNode, dbDir: string, env: Record<string, string> = {}) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", MAIN, "serve"],
+      env: {
+        DB_DIRECTORY: dbDir,
+        DAEMON_URL: node.rpcUrl,
+        NET: "regtest",
+        ALLOW_ROOT: "1",
+        NO_COLOR: "1",
+        ...env,
+      },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    this.process = child;
+    this.done = (async () => {
+      for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+        this.log += chunk;
+      }
+    })();
+  }
+
+  /** Waits until `predicate` holds, failing with the log after `timeoutMs`. */
+  async waitFor(
+    predicate: () => boolean | Promise<boolean>,
+    what: string,
+    timeoutMs = 60_000,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await predicate())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${this.log}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Waits until the log matches `pattern`. */
+  waitForLog(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+    return this.waitFor(() => pattern.test(this.log), `log line ${pattern}`, timeoutMs);
+  }
+
+  /** Sends `signal` (if still running) and returns the exit code once the log is complete. */
+  async stop(signal: Deno.Signal): Promise<number> {
+    try {
+      this.process.kill(signal);
+    } catch {
+      // Already exited: the status below says how.
+    }
+    const status = await this.process.status;
+    await this.done;
+    return status.code;
+  }
+}
+
+/** The committed height of an index file, read directly (-1 when there is none yet). */
+export function indexHeight(dbDir: string): number {
+  try {
+    const db = new DatabaseSync(`${dbDir}/${DATABASE_FILE}`, { readOnly: true });
+    try {
+      const row = db.prepare("SELECT value FROM state WHERE key = 'height'").get() as
+        | { value: number }
+        | undefined;
+      return row ? Number(row.value) : -1;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return -1;
+  }
+}
+
+/** Every row of the index tables, for comparing two databases. */
+export function dumpIndex(
+  dbDir: string,
+  tables = ["headers", "txids", "history", "utxo", "outpoint", "undo"],
+): Record<string, unknown[]> {
+  const db = new DatabaseSync(`${dbDir}/${DATABASE_FILE}`, { readOnly: true });
+  try {
+    const result: Record<string, unknown[]> = {};
+    for (const table of tables) {
+      result[table] = db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all();
+    }
+    return result;
+  } finally {
+    db.close();
+  }
+}
