@@ -14,6 +14,7 @@ import {
   p2pkhScript,
   p2pkScript,
   p2shScript,
+  witnessProgramOf,
   witnessScript,
 } from "../chain/script.ts";
 import {
@@ -23,7 +24,7 @@ import {
   type Transaction,
   type TxFields,
   type TxOutput,
-  txVsize,
+  txWeight,
 } from "../chain/transaction.ts";
 import { PrivateKey } from "./keys.ts";
 import { COINBASE_MATURITY, type MineOptions, type RegtestNode } from "./node.ts";
@@ -148,7 +149,11 @@ export interface SendOptions {
   inputs?: Coin[];
   /** Absolute fee in satoshis; otherwise from `feeRate`. */
   fee?: number;
-  /** Fee rate in sat/vB when `fee` is not given. Default 2. */
+  /**
+   * Fee rate in sat/vB when `fee` is not given, of the size bcoin's policy charges for (the
+   * virtual size, or more for many sigops) of the bytes sent. Default 2; at 1 or more the
+   * fee meets bcoin's relay minimum.
+   */
   feeRate?: number;
   /** Change script, or the type of a new wallet script. Default a new P2WPKH (P2PKH before segwit). */
   change?: Uint8Array | WalletScriptType;
@@ -220,6 +225,70 @@ export function pushData(data: Uint8Array): Uint8Array {
     return concatBytes(new Uint8Array([0x4d, data.length & 0xff, data.length >> 8]), data);
   }
   throw new RangeError("push larger than 65535 bytes");
+}
+
+/** The data of a push opcode at `at` and where the next opcode starts; undefined if cut off. */
+function readPush(script: Uint8Array, at: number): { data: Uint8Array; end: number } | undefined {
+  const opcode = script[at];
+  let start = at + 1;
+  let length = opcode;
+  if (opcode >= 0x4c) {
+    const width = opcode === 0x4c ? 1 : opcode === 0x4d ? 2 : 4;
+    if (start + width > script.length) return undefined;
+    length = 0;
+    for (let i = width - 1; i >= 0; i--) length = length * 256 + script[start + i];
+    start += width;
+  }
+  const end = start + length;
+  return end > script.length ? undefined : { data: script.subarray(start, end), end };
+}
+
+/**
+ * Signature operations in a script as bcoin's `Script#getSigops` (Core's `GetSigOpCount`)
+ * counts them: CHECKSIG(VERIFY) 1, CHECKMULTISIG(VERIFY) 20, or, when `accurate` (redeem and
+ * witness scripts), the key count of a preceding OP_1…OP_16; counting stops at a cut-off push.
+ */
+function countSigops(script: Uint8Array, accurate: boolean): number {
+  let total = 0;
+  let last = -1;
+  for (let at = 0; at < script.length;) {
+    const opcode = script[at];
+    if (opcode <= 0x4e) {
+      const push = readPush(script, at);
+      if (!push) break;
+      at = push.end;
+    } else {
+      at++;
+    }
+    if (opcode === 0xac || opcode === 0xad) total += 1;
+    else if (opcode === 0xae || opcode === 0xaf) {
+      total += accurate && last >= 0x51 && last <= 0x60 ? last - 0x50 : 20;
+    }
+    last = opcode;
+  }
+  return total;
+}
+
+/**
+ * The P2SH redeem script of a scriptSig as bcoin's `Script#getRedeem` finds it: the last
+ * push of a push-only script (OP_1…OP_16 push no data); undefined otherwise.
+ */
+function lastPush(scriptSig: Uint8Array): Uint8Array | undefined {
+  let data: Uint8Array | undefined;
+  for (let at = 0; at < scriptSig.length;) {
+    const opcode = scriptSig[at];
+    if (opcode > 0x60) return undefined;
+    if (opcode <= 0x4e) {
+      const push = readPush(scriptSig, at);
+      if (!push) return undefined;
+      data = push.data;
+      at = push.end;
+    } else {
+      data = undefined;
+      at++;
+    }
+  }
+  return data;
 }
 
 const OP_0 = new Uint8Array([0x00]);
@@ -510,20 +579,29 @@ export class Wallet {
           value: o.value,
         }));
         if (withChange) outputs.push({ script: change, value: 0 });
-        let fee = options.fee ?? 0;
         let signed = this.#sign(inputs, outputs, options);
-        if (options.fee === undefined) {
-          // Signatures vary by a byte; one extra vbyte per input keeps the rate.
-          fee = Math.ceil((this.#policySize(signed.tx, inputs) + inputs.length) * feeRate);
+        let fee = options.fee ?? this.#feeFor(signed.tx, inputs, feeRate);
+        let rest = available - paid - fee;
+        // Signatures commit to the change value, so the final signing differs from the one
+        // the fee was measured on, and an ECDSA signature may come out up to two bytes longer
+        // (with its hash-type byte 71 or 72 bytes, 70 or less now and then). Measure the
+        // bytes actually sent and pay for any growth: bcoin refuses a fee below its minimum
+        // unless the inputs are old and large enough to relay free. The fee only grows and
+        // sizes are bounded, so this ends.
+        while (withChange && rest >= DUST_LIMIT) {
+          outputs[outputs.length - 1].value = rest;
+          signed = this.#sign(inputs, outputs, options);
+          if (options.fee !== undefined) break;
+          const needed = this.#feeFor(signed.tx, inputs, feeRate);
+          if (needed <= fee) break;
+          fee = needed;
+          rest = available - paid - fee;
         }
-        const rest = available - paid - fee;
         if (rest < 0 || (withChange && rest < DUST_LIMIT)) {
           lastShortfall = -rest;
           continue;
         }
         if (withChange) {
-          outputs[outputs.length - 1].value = rest;
-          signed = this.#sign(inputs, outputs, options);
           if (!changeScript) this.#pendingChange.set(signed.raw, changeType);
         } else if (rest > 0 && options.fee !== undefined) {
           // An absolute fee without change must be exact.
@@ -688,33 +766,40 @@ export class Wallet {
   // ---- internals -------------------------------------------------------------------------
 
   /**
-   * The size a node's fee policy charges for: the virtual size, or more for a transaction
-   * heavy in signature operations (sigop cost × 20 bytes / 4, as bcoin and Core count it).
-   * Bare multisig outputs count 20 legacy sigops each, which makes them expensive.
+   * The size bcoin's fee policy charges for (`MempoolEntry.fromTX`: `tx.getSigopsSize(
+   * tx.getSigopsCost(view, STANDARD_VERIFY_FLAGS))`): `ceil(max(weight, sigop cost × 20) / 4)`.
+   * Counted from the signed transaction and its prevouts as bcoin counts it, so that any
+   * script (including a caller's) is charged as the node charges it. Bare multisig outputs
+   * count 20 legacy sigops each, which makes them expensive.
    */
-  #policySize(tx: Transaction, inputs: Coin[]): number {
+  #policySize(tx: Transaction, coins: Coin[]): number {
     let cost = 0;
-    for (const output of tx.outputs) {
-      const type = classifyScript(output.script);
-      if (type === "p2pk" || type === "p2pkh") cost += 4;
-      else if (type === "multisig") cost += 4 * 20;
-    }
-    for (const coin of inputs) {
-      switch (this.lookup(coin.script)?.type) {
-        case "p2sh-multisig":
-          cost += 4 * 2;
-          break;
-        case "p2wpkh":
-        case "p2sh-p2wpkh":
-          cost += 1;
-          break;
-        case "p2wsh":
-        case "p2sh-p2wsh":
-          cost += 2;
-          break;
+    for (const input of tx.inputs) cost += 4 * countSigops(input.script, false);
+    for (const output of tx.outputs) cost += 4 * countSigops(output.script, false);
+    tx.inputs.forEach((input, i) => {
+      const prevout = coins[i].script;
+      let program = witnessProgramOf(prevout);
+      if (classifyScript(prevout) === "p2sh") {
+        const redeem = lastPush(input.script);
+        if (redeem === undefined) return;
+        cost += 4 * countSigops(redeem, true);
+        program = witnessProgramOf(redeem);
       }
-    }
-    return Math.max(txVsize(tx), Math.ceil((cost * BYTES_PER_SIGOP) / 4));
+      if (program?.version !== 0) return;
+      if (program.program.length === 20) cost += 1;
+      else if (program.program.length === 32 && input.witness.length > 0) {
+        cost += countSigops(input.witness[input.witness.length - 1], true);
+      }
+    });
+    return Math.ceil(Math.max(txWeight(tx), cost * BYTES_PER_SIGOP) / 4);
+  }
+
+  /**
+   * The fee of `tx` at `feeRate` sat/vB for its policy size. At 1 sat/vB or more it meets
+   * bcoin's relay minimum, `policy.getMinFee(size, 1000)` = `floor(1000 × size / 1000)`.
+   */
+  #feeFor(tx: Transaction, coins: Coin[], feeRate: number): number {
+    return Math.ceil(this.#policySize(tx, coins) * feeRate);
   }
 
   #selectionOrder(allowUnconfirmed: boolean, taproot: boolean): Coin[] {
