@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { generateActivity } from "../src/regtest/activity.ts";
 import { mineBulkChain } from "../src/regtest/bulk_chain.ts";
-import { findFreePort, startRegtestNode } from "../src/regtest/node.ts";
+import { startRegtestNode } from "../src/regtest/node.ts";
 import { Wallet } from "../src/regtest/wallet.ts";
 
 const { values: args } = parseArgs({
