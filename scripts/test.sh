@@ -11,8 +11,13 @@ log=$(mktemp)
 deno task test "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # deno test ends with "ok | 12 passed (3 steps) | 0 failed | 1 ignored (2s)"; restate it in
-# the plain form every CI reader understands.
-summary=$(sed -nE 's/^(ok|FAILED) \| ([0-9]+) passed[^|]*\| ([0-9]+) failed( \| ([0-9]+) ignored)?.*/\2 passed, \3 failed, \5 skipped/p' "$log" | sed -E 's/, skipped$//' | tail -n 1)
+# the plain form every CI reader understands: "12 passed, 0 failed, 1 skipped".
+summary=""
+line=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)
+if [[ $line =~ \|\ ([0-9]+)\ passed[^|]*\|\ ([0-9]+)\ failed ]]; then
+  summary="${BASH_REMATCH[1]} passed, ${BASH_REMATCH[2]} failed"
+  if [[ $line =~ \|\ ([0-9]+)\ ignored ]]; then summary="$summary, ${BASH_REMATCH[1]} skipped"; fi
+fi
 rm -f "$log"
 if [ -n "$summary" ]; then
   echo "$summary"
