@@ -5,9 +5,11 @@
 import {
   type AdminBackend,
   adminMethods,
+  getinfo,
   type PeerCounts,
   type SessionSummary,
 } from "./admin/handlers.ts";
+import { sessionsTable } from "./cli/tables.ts";
 import { AdminCommandError, AdminRpcServer } from "./admin/rpc_server.ts";
 import type { Network } from "./chain/networks.ts";
 import type { Config } from "./config.ts";
@@ -39,6 +41,7 @@ export class Controller implements AdminBackend {
   #admin?: AdminRpcServer;
   #pendingReorg?: number;
   #electrum?: ElectrumServer;
+  #timers: ReturnType<typeof setInterval>[] = [];
 
   constructor(readonly config: Config, readonly logs: LogSink) {
     this.#log = logs.logger("Controller");
@@ -95,6 +98,7 @@ export class Controller implements AdminBackend {
       });
       this.#electrum = electrum;
       await electrum.start();
+      this.#startSessionLog(electrum);
       for (const bound of electrum.addresses) {
         this.#log.info(
           `${bound.service.protocol.toUpperCase()} server listening on ${bound.hostname}:${bound.port}`,
@@ -107,6 +111,7 @@ export class Controller implements AdminBackend {
       this.#log.critical((error as Error).message);
       return 1;
     } finally {
+      for (const timer of this.#timers) clearInterval(timer);
       await this.#electrum?.stop();
       this.#admin?.stop();
       this.daemon.close();
@@ -131,6 +136,23 @@ export class Controller implements AdminBackend {
         }`,
       );
     }
+  }
+
+  /**
+   * Every LOG_SESSIONS seconds: the sessions table (peers anonymised with ANON_LOGS) and the
+   * getinfo object as one compact JSON line, as ElectrumX logs them.
+   */
+  #startSessionLog(electrum: ElectrumServer): void {
+    if (this.config.logSessionsS <= 0) return;
+    const log = this.logs.logger("SessionManager");
+    const timer = setInterval(() => {
+      const rows = electrum.manager.sessionRows().map((row) =>
+        this.config.anonLogs ? row.map((cell, i) => (i === 2 ? "xx.xx.xx.xx:xx" : cell)) : row
+      );
+      for (const line of sessionsTable(rows)) log.info(line);
+      log.info(JSON.stringify(getinfo(this)));
+    }, this.config.logSessionsS * 1000);
+    this.#timers.push(timer);
   }
 
   /** Asks the server to stop; `run` flushes and returns. */

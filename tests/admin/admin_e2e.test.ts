@@ -44,6 +44,8 @@ Deno.test("admin commands against a running server", async (t) => {
       RPC_PORT: String(adminPort),
       SERVICES: `tcp://127.0.0.1:${tcpPort},ws://127.0.0.1:${wsPort}`,
       DAEMON_POLL_INTERVAL_BLOCKS: "100",
+      LOG_SESSIONS: "1",
+      ANON_LOGS: "1",
     });
     const s = server;
     await s.waitFor(() => /caught up/.test(s.log), "initial sync");
