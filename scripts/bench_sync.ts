@@ -1,0 +1,380 @@
+/**
+ * Initial-sync benchmark: for each chain size, generates a mainnet-shaped chain (or reuses one
+ * cached under --chains), serves it with the replay daemon in a subprocess, syncs a fresh index
+ * with the project's ChainSync, checks the index against the chain's truth sample, and reports
+ * blocks/s, tx/s, MB/s of raw blocks, peak RSS and the database size. With several runs the
+ * median time is reported. Each sync runs in a process of its own, so its peak RSS is its
+ * own. Prints a table and writes bench/results/sync-<time>.json.
+ *
+ *   deno run --allow-all scripts/bench_sync.ts [--txs 100000,1000000,5000000] [--runs 3]
+ */
+import { parseArgs } from "node:util";
+import { type ChainManifest, readManifest } from "../src/bench/chain_directory.ts";
+import { DEFAULT_CHAIN_SHAPE, GENERATOR_VERSION } from "../src/bench/chain_generator.ts";
+import { startReplayProcess } from "../src/bench/replay_process.ts";
+import { compareIndexWithTruth } from "../src/bench/truth.ts";
+import { NETWORKS } from "../src/chain/networks.ts";
+import { Daemon } from "../src/daemon/daemon.ts";
+import { DATABASE_FILE } from "../src/index/schema.ts";
+import { IndexStore } from "../src/index/store.ts";
+import { ChainSync } from "../src/index/sync.ts";
+import { LogSink } from "../src/log.ts";
+import { VERSION } from "../src/version.ts";
+
+const USAGE = `usage: bench_sync.ts [options]
+  --txs LIST           chain sizes in transactions, comma-separated (default 100000)
+  --txs-per-block K    transactions per block (default ${DEFAULT_CHAIN_SHAPE.txsPerBlock})
+  --seed S             chain seed (default 1)
+  --runs N             syncs per size; the median time is reported (default 1)
+  --cache-mb N         the sync's CACHE_MB: flush threshold (default 1200, ElectrumX's)
+  --sqlite-cache-mb N  SQLite page cache (default 512, as the server uses)
+  --reorg-limit N      REORG_LIMIT: blocks with undo data (default 200, mainnet's)
+  --chains DIR         where generated chains are cached (default bench/chains)
+  --results DIR        where the JSON results go (default bench/results)
+  --keep-db            keep each run's database (under the results directory)
+  --quiet              no sync progress lines
+  --help               this text`;
+
+const MB = 1e6;
+
+function fail(message: string): never {
+  console.error(`bench_sync: ${message}\n${USAGE}`);
+  Deno.exit(2);
+}
+
+function positive(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value.replaceAll("_", ""));
+  if (!Number.isSafeInteger(number) || number < 1) fail(`--${name} must be a positive integer`);
+  return number;
+}
+
+/** Figures of one sync. */
+interface RunFigures {
+  seconds: number;
+  peakRssMb: number;
+  /** Database file after closing (WAL checkpointed). */
+  dbBytes: number;
+  /** Database file plus WAL when the sync ended. */
+  dbBytesWithWal: number;
+  verifySeconds: number;
+  problems: string[];
+}
+
+/** Figures of one chain size. */
+interface SizeResult {
+  chain: string;
+  blocks: number;
+  txs: number;
+  rawBytes: number;
+  generationSeconds: number;
+  runs: RunFigures[];
+  medianSeconds: number;
+  blocksPerSecond: number;
+  txsPerSecond: number;
+  mbPerSecond: number;
+  peakRssMb: number;
+  dbMb: number;
+  dbPercentOfRaw: number;
+}
+
+interface Settings {
+  txsPerBlock: number;
+  seed: number;
+  runs: number;
+  cacheMb: number;
+  sqliteCacheMb: number;
+  reorgLimit: number;
+  chains: string;
+  results: string;
+  keepDb: boolean;
+  quiet: boolean;
+}
+
+/** The chain of `txs` transactions, generated in a subprocess unless cached. */
+async function chainFor(txs: number, settings: Settings): Promise<[string, ChainManifest]> {
+  const directory = `${settings.chains}/seed${settings.seed}-txs${txs}-per${settings.txsPerBlock}`;
+  try {
+    const manifest = readManifest(directory);
+    if (manifest.generatorVersion === GENERATOR_VERSION) return [directory, manifest];
+  } catch {
+    // not generated yet
+  }
+  console.error(`generating ${directory} …`);
+  const script = new URL("./generate_chain.ts", import.meta.url).pathname;
+  const { success } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      script,
+      "--out",
+      directory,
+      "--txs",
+      String(txs),
+      "--txs-per-block",
+      String(settings.txsPerBlock),
+      "--seed",
+      String(settings.seed),
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!success) throw new Error(`generating ${directory} failed`);
+  return [directory, readManifest(directory)];
+}
+
+/** Peak resident set size since the last reset, in bytes (Linux), else undefined. */
+function peakRss(): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * One sync into a new database, in this process (the worker mode, so each run's memory is
+ * measured on its own): returns its figures.
+ */
+async function syncOnce(url: string, chain: string, settings: Settings): Promise<RunFigures> {
+  const manifest = readManifest(chain);
+  Deno.mkdirSync(settings.results, { recursive: true });
+  const dbDir = Deno.makeTempDirSync({ dir: settings.results, prefix: `db-${manifest.txCount}-` });
+  const daemon = new Daemon({ urls: [url] });
+  const store = IndexStore.open(dbDir, NETWORKS.regtest, { cacheMb: settings.sqliteCacheMb });
+  const logs = new LogSink(settings.quiet ? "WARNING" : "INFO");
+  const sync = new ChainSync({
+    daemon,
+    store,
+    log: logs.logger("BlockProcessor"),
+    reorgLimit: settings.reorgLimit,
+    cacheMb: settings.cacheMb,
+  });
+  let sampledPeak = 0;
+  const sample = (): void => {
+    sampledPeak = Math.max(sampledPeak, Deno.memoryUsage().rss);
+  };
+  const sampler = setInterval(sample, 100);
+  const started = performance.now();
+  try {
+    await sync.catchUp();
+  } finally {
+    clearInterval(sampler);
+    daemon.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  sample();
+  const peak = Math.max(sampledPeak, peakRss() ?? 0);
+  const databaseSize = (): number =>
+    fileSize(`${dbDir}/${DATABASE_FILE}`) + fileSize(`${dbDir}/${DATABASE_FILE}-wal`);
+  const dbBytesWithWal = databaseSize();
+  const verifyStarted = performance.now();
+  const problems = compareIndexWithTruth(store, manifest.truth);
+  const verifySeconds = (performance.now() - verifyStarted) / 1000;
+  // Closing checkpoints the WAL into the database: the size an operator sees at rest.
+  store.close();
+  const dbBytes = databaseSize();
+  if (!settings.keepDb) Deno.removeSync(dbDir, { recursive: true });
+  return { seconds, peakRssMb: peak / MB, dbBytes, dbBytesWithWal, verifySeconds, problems };
+}
+
+/** Runs syncOnce in a new process of this script and returns its figures. */
+async function syncInWorker(url: string, chain: string, settings: Settings): Promise<RunFigures> {
+  const args = [
+    "run",
+    "--allow-all",
+    new URL(import.meta.url).pathname,
+    "--worker-daemon",
+    url,
+    "--worker-chain",
+    chain,
+    "--cache-mb",
+    String(settings.cacheMb),
+    "--sqlite-cache-mb",
+    String(settings.sqliteCacheMb),
+    "--reorg-limit",
+    String(settings.reorgLimit),
+    "--results",
+    settings.results,
+    ...(settings.keepDb ? ["--keep-db"] : []),
+    ...(settings.quiet ? ["--quiet"] : []),
+  ];
+  const output = await new Deno.Command(Deno.execPath(), { args, stderr: "inherit" }).output();
+  const text = new TextDecoder().decode(output.stdout).trim();
+  if (!output.success) throw new Error(`sync worker failed: ${text}`);
+  return JSON.parse(text.split("\n").pop()!) as RunFigures;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+async function benchSize(txs: number, settings: Settings): Promise<SizeResult> {
+  const [directory, manifest] = await chainFor(txs, settings);
+  const replay = await startReplayProcess(directory);
+  const runs: RunFigures[] = [];
+  try {
+    for (let run = 1; run <= settings.runs; run++) {
+      const figures = await syncInWorker(replay.url, directory, settings);
+      console.error(
+        `run ${run}: ${figures.seconds.toFixed(1)} s, peak RSS ${
+          figures.peakRssMb.toFixed(0)
+        } MB, database ${(figures.dbBytes / MB).toFixed(0)} MB (${
+          (figures.dbBytesWithWal / MB).toFixed(0)
+        } MB with the WAL at the end of the sync), truth check ${
+          figures.problems.length === 0
+            ? "passed"
+            : `FAILED (${figures.problems.length} differences)`
+        }`,
+      );
+      for (const problem of figures.problems.slice(0, 20)) console.error(`  ${problem}`);
+      runs.push(figures);
+    }
+  } finally {
+    await replay.stop();
+  }
+  const seconds = median(runs.map((run) => run.seconds));
+  const dbBytes = median(runs.map((run) => run.dbBytes));
+  return {
+    chain: directory,
+    blocks: manifest.blocks,
+    txs: manifest.truth.txCount,
+    rawBytes: manifest.bytes,
+    generationSeconds: manifest.generationSeconds,
+    runs,
+    medianSeconds: seconds,
+    blocksPerSecond: manifest.blocks / seconds,
+    txsPerSecond: manifest.truth.txCount / seconds,
+    mbPerSecond: manifest.bytes / MB / seconds,
+    peakRssMb: median(runs.map((run) => run.peakRssMb)),
+    dbMb: dbBytes / MB,
+    dbPercentOfRaw: (100 * dbBytes) / manifest.bytes,
+  };
+}
+
+function table(results: SizeResult[]): string {
+  const header = [
+    "txs",
+    "blocks",
+    "raw MB",
+    "runs",
+    "median s",
+    "blocks/s",
+    "tx/s",
+    "MB/s",
+    "peak RSS MB",
+    "DB MB",
+    "DB % raw",
+    "truth",
+  ];
+  const rows = results.map((r) => [
+    r.txs.toLocaleString("en-US"),
+    String(r.blocks),
+    (r.rawBytes / MB).toFixed(0),
+    String(r.runs.length),
+    r.medianSeconds.toFixed(1),
+    r.blocksPerSecond.toFixed(2),
+    Math.round(r.txsPerSecond).toLocaleString("en-US"),
+    r.mbPerSecond.toFixed(1),
+    r.peakRssMb.toFixed(0),
+    r.dbMb.toFixed(0),
+    r.dbPercentOfRaw.toFixed(0),
+    r.runs.every((run) => run.problems.length === 0) ? "ok" : "FAILED",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, i) => cell.padStart(widths[i])).join("  ");
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: Deno.args,
+      options: {
+        txs: { type: "string" },
+        "txs-per-block": { type: "string" },
+        seed: { type: "string" },
+        runs: { type: "string" },
+        "cache-mb": { type: "string" },
+        "sqlite-cache-mb": { type: "string" },
+        "reorg-limit": { type: "string" },
+        chains: { type: "string" },
+        results: { type: "string" },
+        "keep-db": { type: "boolean" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean" },
+        "worker-daemon": { type: "string" },
+        "worker-chain": { type: "string" },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const sizes = (values.txs ?? "100000").split(",").map((size) => positive(size, "txs", 0));
+  const settings: Settings = {
+    txsPerBlock: positive(
+      values["txs-per-block"],
+      "txs-per-block",
+      DEFAULT_CHAIN_SHAPE.txsPerBlock,
+    ),
+    seed: positive(values.seed, "seed", 1),
+    runs: positive(values.runs, "runs", 1),
+    cacheMb: positive(values["cache-mb"], "cache-mb", 1200),
+    sqliteCacheMb: positive(values["sqlite-cache-mb"], "sqlite-cache-mb", 512),
+    reorgLimit: positive(values["reorg-limit"], "reorg-limit", NETWORKS.mainnet.reorgLimit),
+    chains: values.chains ?? "bench/chains",
+    results: values.results ?? "bench/results",
+    keepDb: values["keep-db"] ?? false,
+    quiet: values.quiet ?? false,
+  };
+  if (values["worker-daemon"] && values["worker-chain"]) {
+    const figures = await syncOnce(values["worker-daemon"], values["worker-chain"], settings);
+    console.log(JSON.stringify(figures));
+    return;
+  }
+  const results: SizeResult[] = [];
+  for (const txs of sizes) results.push(await benchSize(txs, settings));
+  console.log(table(results));
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const path = `${settings.results}/sync-${stamp}.json`;
+  Deno.mkdirSync(settings.results, { recursive: true });
+  Deno.writeTextFileSync(
+    path,
+    JSON.stringify(
+      {
+        version: VERSION,
+        deno: Deno.version.deno,
+        cpus: navigator.hardwareConcurrency,
+        date: new Date().toISOString(),
+        settings,
+        results,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  console.log(`results written to ${path}`);
+  if (results.some((r) => r.runs.some((run) => run.problems.length > 0))) Deno.exitCode = 1;
+}
+
+await main();
