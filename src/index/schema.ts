@@ -62,6 +62,8 @@ export function openIndexDatabase(path: string, options: OpenOptions): DatabaseS
     db.exec("PRAGMA temp_store = MEMORY");
     db.exec(`PRAGMA cache_size = -${Math.max(16, options.cacheMb ?? 256) * 1024}`);
     db.exec("PRAGMA busy_timeout = 5000");
+    // Once checkpointed, the WAL is cut back to this size rather than kept at its peak.
+    db.exec("PRAGMA journal_size_limit = 67108864");
     checkIdentity(db, path, options.network);
     if (!options.readOnly) db.exec(TABLES);
     return db;

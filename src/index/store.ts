@@ -242,6 +242,14 @@ export class IndexStore {
     return this.#state.txCount;
   }
 
+  /**
+   * Moves the write-ahead log into the database and truncates it. A large initial-sync flush
+   * otherwise leaves a WAL as big as the database behind.
+   */
+  checkpoint(): void {
+    this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+
   /** Records that the index has caught up with the daemon once. */
   markSynced(): void {
     if (!this.#state.firstSync) return;

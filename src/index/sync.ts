@@ -199,6 +199,7 @@ export class ChainSync {
     const blocks = this.processor.pendingBlocks;
     if (blocks === 0) return;
     this.processor.flush();
+    this.options.store.checkpoint();
     this.options.log.info(
       `flushed ${blocks} blocks to height ${this.options.store.height} in ${
         ((performance.now() - started) / 1000).toFixed(1)
