@@ -7,11 +7,12 @@
  *
  *   deno run --allow-all scripts/bench_replay.ts --chain DIR [--batch N] [--rounds R]
  */
-import { parseArgs } from "node:util";
 import { readManifest } from "../src/bench/chain_directory.ts";
 import { concatBytes } from "../src/chain/bytes.ts";
 import { startReplayProcess } from "../src/bench/replay_process.ts";
 import { Daemon } from "../src/daemon/daemon.ts";
+
+import { ScriptCli } from "./script_cli.ts";
 
 const USAGE = `usage: bench_replay.ts --chain DIR [options]
   --chain DIR    a directory written by scripts/generate_chain.ts
@@ -19,10 +20,7 @@ const USAGE = `usage: bench_replay.ts --chain DIR [options]
   --rounds R     passes over the chain per measurement (default 1)
   --help         this text`;
 
-function fail(message: string): never {
-  console.error(`bench_replay: ${message}\n${USAGE}`);
-  Deno.exit(2);
-}
+const cli: ScriptCli = new ScriptCli("bench_replay", USAGE);
 
 /** Raw MB/s of fetching every block `rounds` times with `fetchBatch`. */
 async function measure(
@@ -43,30 +41,16 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      options: {
-        chain: { type: "string" },
-        batch: { type: "string" },
-        rounds: { type: "string" },
-        help: { type: "boolean" },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  const { values } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  if (!values.chain) fail("--chain is required");
+  const values = cli.parse({
+    chain: { type: "string" },
+    batch: { type: "string" },
+    rounds: { type: "string" },
+    help: { type: "boolean" },
+  });
+  if (!values.chain) cli.fail("--chain is required");
   const batch = Number(values.batch ?? 5);
   const rounds = Number(values.rounds ?? 1);
-  if (!(batch >= 1 && rounds >= 1)) fail("--batch and --rounds must be at least 1");
+  if (!(batch >= 1 && rounds >= 1)) cli.fail("--batch and --rounds must be at least 1");
   const manifest = readManifest(values.chain);
   const replay = await startReplayProcess(values.chain);
   const daemon = new Daemon({ urls: [replay.url] });

@@ -8,7 +8,6 @@
  *
  *   deno run --allow-all scripts/bench_sync.ts [--txs 100000,1000000,5000000] [--runs 3]
  */
-import { parseArgs } from "node:util";
 import { type ChainManifest, readManifest } from "../src/bench/chain_directory.ts";
 import { DEFAULT_CHAIN_SHAPE, GENERATOR_VERSION } from "../src/bench/chain_generator.ts";
 import { startReplayProcess } from "../src/bench/replay_process.ts";
@@ -20,6 +19,8 @@ import { IndexStore } from "../src/index/store.ts";
 import { ChainSync } from "../src/index/sync.ts";
 import { LogSink } from "../src/log.ts";
 import { VERSION } from "../src/version.ts";
+
+import { ScriptCli } from "./script_cli.ts";
 
 const USAGE = `usage: bench_sync.ts [options]
   --txs LIST           chain sizes in transactions, comma-separated (default 100000)
@@ -37,17 +38,7 @@ const USAGE = `usage: bench_sync.ts [options]
 
 const MB = 1e6;
 
-function fail(message: string): never {
-  console.error(`bench_sync: ${message}\n${USAGE}`);
-  Deno.exit(2);
-}
-
-function positive(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value.replaceAll("_", ""));
-  if (!Number.isSafeInteger(number) || number < 1) fail(`--${name} must be a positive integer`);
-  return number;
-}
+const cli: ScriptCli = new ScriptCli("bench_sync", USAGE);
 
 /** Figures of one sync. */
 interface RunFigures {
@@ -300,48 +291,42 @@ function table(results: SizeResult[]): string {
 }
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      options: {
-        txs: { type: "string" },
-        "txs-per-block": { type: "string" },
-        seed: { type: "string" },
-        runs: { type: "string" },
-        "cache-mb": { type: "string" },
-        "sqlite-cache-mb": { type: "string" },
-        "reorg-limit": { type: "string" },
-        chains: { type: "string" },
-        results: { type: "string" },
-        "keep-db": { type: "boolean" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean" },
-        "worker-daemon": { type: "string" },
-        "worker-chain": { type: "string" },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  const { values } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const sizes = (values.txs ?? "100000").split(",").map((size) => positive(size, "txs", 0));
+  const values = cli.parse({
+    txs: { type: "string" },
+    "txs-per-block": { type: "string" },
+    seed: { type: "string" },
+    runs: { type: "string" },
+    "cache-mb": { type: "string" },
+    "sqlite-cache-mb": { type: "string" },
+    "reorg-limit": { type: "string" },
+    chains: { type: "string" },
+    results: { type: "string" },
+    "keep-db": { type: "boolean" },
+    quiet: { type: "boolean" },
+    help: { type: "boolean" },
+    "worker-daemon": { type: "string" },
+    "worker-chain": { type: "string" },
+  });
+  const sizes = (values.txs ?? "100000").split(",").map((size) =>
+    cli.wholeNumber(size, "txs", 0, 1)
+  );
   const settings: Settings = {
-    txsPerBlock: positive(
+    txsPerBlock: cli.wholeNumber(
       values["txs-per-block"],
       "txs-per-block",
       DEFAULT_CHAIN_SHAPE.txsPerBlock,
+      1,
     ),
-    seed: positive(values.seed, "seed", 1),
-    runs: positive(values.runs, "runs", 1),
-    cacheMb: positive(values["cache-mb"], "cache-mb", 1200),
-    sqliteCacheMb: positive(values["sqlite-cache-mb"], "sqlite-cache-mb", 512),
-    reorgLimit: positive(values["reorg-limit"], "reorg-limit", NETWORKS.mainnet.reorgLimit),
+    seed: cli.wholeNumber(values.seed, "seed", 1, 1),
+    runs: cli.wholeNumber(values.runs, "runs", 1, 1),
+    cacheMb: cli.wholeNumber(values["cache-mb"], "cache-mb", 1200, 1),
+    sqliteCacheMb: cli.wholeNumber(values["sqlite-cache-mb"], "sqlite-cache-mb", 512, 1),
+    reorgLimit: cli.wholeNumber(
+      values["reorg-limit"],
+      "reorg-limit",
+      NETWORKS.mainnet.reorgLimit,
+      1,
+    ),
     chains: values.chains ?? "bench/chains",
     results: values.results ?? "bench/results",
     keepDb: values["keep-db"] ?? false,

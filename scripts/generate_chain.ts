@@ -5,9 +5,10 @@
  *   deno run --allow-read --allow-write scripts/generate_chain.ts --out DIR
  *     [--txs N | --blocks N] [--txs-per-block K] [--seed S]
  */
-import { parseArgs } from "node:util";
 import { writeGeneratedChain } from "../src/bench/chain_directory.ts";
 import { DEFAULT_CHAIN_SHAPE } from "../src/bench/chain_generator.ts";
+
+import { ScriptCli } from "./script_cli.ts";
 
 const USAGE = `usage: generate_chain.ts --out DIR [options]
   --out DIR            directory to write (created; an existing chain there is replaced)
@@ -19,59 +20,38 @@ const USAGE = `usage: generate_chain.ts --out DIR [options]
   --quiet              no progress lines
   --help               this text`;
 
-function fail(message: string): never {
-  console.error(`generate_chain: ${message}\n${USAGE}`);
-  Deno.exit(2);
-}
-
-function integer(value: string | undefined, name: string, fallback: number, min = 0): number {
-  if (value === undefined) return fallback;
-  const number = Number(value.replaceAll("_", ""));
-  if (!Number.isSafeInteger(number) || number < min) {
-    fail(`--${name} must be a whole number ≥ ${min}`);
-  }
-  return number;
-}
+const cli: ScriptCli = new ScriptCli("generate_chain", USAGE);
 
 function main(): void {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      options: {
-        out: { type: "string" },
-        txs: { type: "string" },
-        blocks: { type: "string" },
-        "txs-per-block": { type: "string" },
-        "reuse-pool": { type: "string" },
-        seed: { type: "string" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean" },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  const { values } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  if (!values.out) fail("--out is required");
+  const values = cli.parse({
+    out: { type: "string" },
+    txs: { type: "string" },
+    blocks: { type: "string" },
+    "txs-per-block": { type: "string" },
+    "reuse-pool": { type: "string" },
+    seed: { type: "string" },
+    quiet: { type: "boolean" },
+    help: { type: "boolean" },
+  });
+  if (!values.out) cli.fail("--out is required");
   if (values.txs !== undefined && values.blocks !== undefined) {
-    fail("give --txs or --blocks, not both");
+    cli.fail("give --txs or --blocks, not both");
   }
-  const txsPerBlock = integer(
+  const txsPerBlock = cli.wholeNumber(
     values["txs-per-block"],
     "txs-per-block",
     DEFAULT_CHAIN_SHAPE.txsPerBlock,
     1,
   );
-  const txs = integer(values.txs, "txs", 100_000, 1);
-  const blocks = integer(values.blocks, "blocks", 1 + Math.ceil(txs / txsPerBlock), 1);
-  const reusePool = integer(values["reuse-pool"], "reuse-pool", DEFAULT_CHAIN_SHAPE.reusePool, 1);
-  const seed = integer(values.seed, "seed", 1);
+  const txs = cli.wholeNumber(values.txs, "txs", 100_000, 1);
+  const blocks = cli.wholeNumber(values.blocks, "blocks", 1 + Math.ceil(txs / txsPerBlock), 1);
+  const reusePool = cli.wholeNumber(
+    values["reuse-pool"],
+    "reuse-pool",
+    DEFAULT_CHAIN_SHAPE.reusePool,
+    1,
+  );
+  const seed = cli.wholeNumber(values.seed, "seed", 1);
   let lastReport = performance.now();
   const manifest = writeGeneratedChain(values.out, {
     seed,

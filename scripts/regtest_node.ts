@@ -8,10 +8,11 @@
  * With --data-dir the chain is kept (and reused on the next start); otherwise a temporary
  * directory is removed on exit.
  */
-import { parseArgs } from "node:util";
 import { generateActivity } from "../src/regtest/activity.ts";
 import { type RegtestNodeOptions, startRegtestNode } from "../src/regtest/node.ts";
 import { Wallet } from "../src/regtest/wallet.ts";
+
+import { ScriptCli } from "./script_cli.ts";
 
 const USAGE = `usage: regtest_node.ts [options]
   --data-dir DIR       keep the chain in DIR (default: a temporary directory)
@@ -25,51 +26,27 @@ const USAGE = `usage: regtest_node.ts [options]
   --log-level LEVEL    bcoin log level: error, warning, info, debug (default warning)
   --help               this text`;
 
-function fail(message: string): never {
-  console.error(`regtest_node: ${message}\n${USAGE}`);
-  Deno.exit(2);
-}
-
-function integer(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < 0) fail(`--${name} must be a whole number`);
-  return number;
-}
+const cli: ScriptCli = new ScriptCli("regtest_node", USAGE);
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      options: {
-        "data-dir": { type: "string" },
-        port: { type: "string" },
-        "api-key": { type: "string" },
-        blocks: { type: "string" },
-        "txs-per-block": { type: "string" },
-        segwit: { type: "boolean" },
-        seed: { type: "string" },
-        "log-level": { type: "string" },
-        help: { type: "boolean" },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  const values = parsed.values;
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const blocks = integer(values.blocks, "blocks", 0);
-  const txsPerBlock = integer(values["txs-per-block"], "txs-per-block", 5);
-  const seed = integer(values.seed, "seed", 1);
-  const port = values.port === undefined ? undefined : integer(values.port, "port", 0);
+  const values = cli.parse({
+    "data-dir": { type: "string" },
+    port: { type: "string" },
+    "api-key": { type: "string" },
+    blocks: { type: "string" },
+    "txs-per-block": { type: "string" },
+    segwit: { type: "boolean" },
+    seed: { type: "string" },
+    "log-level": { type: "string" },
+    help: { type: "boolean" },
+  });
+  const blocks = cli.wholeNumber(values.blocks, "blocks", 0);
+  const txsPerBlock = cli.wholeNumber(values["txs-per-block"], "txs-per-block", 5);
+  const seed = cli.wholeNumber(values.seed, "seed", 1);
+  const port = values.port === undefined ? undefined : cli.wholeNumber(values.port, "port", 0);
   const logLevel = values["log-level"] ?? "warning";
   if (!["error", "warning", "info", "debug", "spam"].includes(logLevel)) {
-    fail(`unknown --log-level ${logLevel}`);
+    cli.fail(`unknown --log-level ${logLevel}`);
   }
 
   const options: RegtestNodeOptions = {

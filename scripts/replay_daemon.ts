@@ -6,10 +6,11 @@
  *   deno run --allow-read --allow-net scripts/replay_daemon.ts --chain DIR
  *     [--port N] [--user U] [--password P] [--height H] [--txs-per-block K]
  */
-import { parseArgs } from "node:util";
 import { StoredChain } from "../src/bench/chain_directory.ts";
 import { ReplayChain } from "../src/bench/replay_chain.ts";
 import { ReplayDaemon } from "../src/bench/replay_daemon.ts";
+
+import { ScriptCli } from "./script_cli.ts";
 
 const USAGE = `usage: replay_daemon.ts --chain DIR [options]
   --chain DIR          a directory written by scripts/generate_chain.ts
@@ -22,51 +23,29 @@ const USAGE = `usage: replay_daemon.ts --chain DIR [options]
                        (default: the chain's own)
   --help               this text`;
 
-function fail(message: string): never {
-  console.error(`replay_daemon: ${message}\n${USAGE}`);
-  Deno.exit(2);
-}
-
-function integer(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < 0) fail(`--${name} must be a whole number`);
-  return number;
-}
+const cli: ScriptCli = new ScriptCli("replay_daemon", USAGE);
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      options: {
-        chain: { type: "string" },
-        port: { type: "string" },
-        user: { type: "string" },
-        password: { type: "string" },
-        height: { type: "string" },
-        "txs-per-block": { type: "string" },
-        help: { type: "boolean" },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  const { values } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  if (!values.chain) fail("--chain is required");
+  const values = cli.parse({
+    chain: { type: "string" },
+    port: { type: "string" },
+    user: { type: "string" },
+    password: { type: "string" },
+    height: { type: "string" },
+    "txs-per-block": { type: "string" },
+    help: { type: "boolean" },
+  });
+  if (!values.chain) cli.fail("--chain is required");
   const stored = StoredChain.open(values.chain);
   const chain = new ReplayChain(stored, {
-    height: integer(values.height, "height"),
-    txsPerBlock: integer(values["txs-per-block"], "txs-per-block"),
+    height: values.height === undefined ? undefined : cli.wholeNumber(values.height, "height", 0),
+    txsPerBlock: values["txs-per-block"] === undefined
+      ? undefined
+      : cli.wholeNumber(values["txs-per-block"], "txs-per-block", 0),
   });
   const daemon = ReplayDaemon.start({
     chain,
-    port: integer(values.port, "port") ?? 0,
+    port: cli.wholeNumber(values.port, "port", 0),
     user: values.user ?? "user",
     password: values.password ?? "pass",
   });
