@@ -99,11 +99,6 @@ export class Controller implements AdminBackend {
       this.#electrum = electrum;
       await electrum.start();
       this.#startSessionLog(electrum);
-      for (const bound of electrum.addresses) {
-        this.#log.info(
-          `${bound.service.protocol.toUpperCase()} server listening on ${bound.hostname}:${bound.port}`,
-        );
-      }
       await this.#followDaemon(sync, store, mempool, electrum);
       return 0;
     } catch (error) {

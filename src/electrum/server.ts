@@ -70,21 +70,25 @@ export class ElectrumServer {
       ? await readTlsFiles(config)
       : undefined;
     this.manager.start();
-    try {
-      for (const service of services) {
-        const listener = createListener(service, {
-          maxRecv: config.maxRecv,
-          tls,
-          log: this.#log,
-          onConnection: (connection) => this.manager.accept(connection),
-          handshakeTimeoutMs: this.options.handshakeTimeoutMs,
-        });
+    for (const service of services) {
+      const listener = createListener(service, {
+        maxRecv: config.maxRecv,
+        tls,
+        log: this.#log,
+        onConnection: (connection) => this.manager.accept(connection),
+        handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+      });
+      try {
         await listener.start();
         this.#listeners.push(listener);
+      } catch (error) {
+        // As ElectrumX: a service that cannot listen (port in use, …) is logged, not fatal.
+        this.#log.error(
+          `${service.protocol.toUpperCase()} server failed to listen on ${service.host}:${service.port}: ${
+            (error as Error).message
+          }`,
+        );
       }
-    } catch (error) {
-      await this.stop();
-      throw error;
     }
     // Header proofs need chunk roots over the whole chain; build them in the background.
     this.manager.headerProofs.warm().catch((error) =>

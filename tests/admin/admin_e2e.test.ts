@@ -35,6 +35,9 @@ Deno.test("admin commands against a running server", async (t) => {
   const adminPort = findFreePort();
   const tcpPort = findFreePort();
   const wsPort = findFreePort();
+  // A port already taken: that service fails to listen, the others still serve.
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const busyPort = (busy.addr as Deno.NetAddr).port;
   let server: ServeProcess | undefined;
   try {
     const wallet = new Wallet(node, { seed: "admin tests" });
@@ -42,13 +45,17 @@ Deno.test("admin commands against a running server", async (t) => {
     const height = await node.getHeight();
     server = new ServeProcess(node, dbDir, {
       RPC_PORT: String(adminPort),
-      SERVICES: `tcp://127.0.0.1:${tcpPort},ws://127.0.0.1:${wsPort}`,
+      SERVICES: `tcp://127.0.0.1:${tcpPort},ws://127.0.0.1:${wsPort},tcp://127.0.0.1:${busyPort}`,
       DAEMON_POLL_INTERVAL_BLOCKS: "100",
       LOG_SESSIONS: "1",
       ANON_LOGS: "1",
     });
     const s = server;
-    await s.waitFor(() => /caught up/.test(s.log), "initial sync");
+    // Listeners start in order; the busy port is last, so wait for its line.
+    const bindFailure = new RegExp(
+      `ERROR:SessionManager:TCP server failed to listen on 127\\.0\\.0\\.1:${busyPort}: `,
+    );
+    await s.waitFor(() => bindFailure.test(s.log), "the failed listener's log line");
 
     await t.step("getinfo has the seed's keys with live values", async () => {
       const result = await rpc(adminPort, "getinfo");
@@ -260,6 +267,7 @@ Deno.test("admin commands against a running server", async (t) => {
       await server.process.status;
       await server.done;
     }
+    busy.close();
     await node2?.stop();
     await node.stop();
     await Deno.remove(dbDir, { recursive: true });
