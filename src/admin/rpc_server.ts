@@ -105,13 +105,6 @@ export function bindParams(
   return args;
 }
 
-/** Hooks that let the session layer count admin connections and requests. */
-export interface AdminObserver {
-  connected?(peer: string): number | undefined;
-  request?(sessionId: number | undefined, method: string): void;
-  disconnected?(sessionId: number | undefined): void;
-}
-
 /** The admin listener. */
 export class AdminRpcServer {
   #listener?: Deno.TcpListener;
@@ -122,7 +115,7 @@ export class AdminRpcServer {
     readonly service: Service,
     readonly methods: Map<string, AdminMethod>,
     readonly log: Logger,
-    readonly options: { maxRecv: number; observer?: AdminObserver } = { maxRecv: 1_000_000 },
+    readonly options: { maxRecv: number } = { maxRecv: 1_000_000 },
   ) {}
 
   /** Starts listening; throws if the address cannot be bound. */
@@ -167,7 +160,6 @@ export class AdminRpcServer {
     const peer = remote.hostname.includes(":")
       ? `[${remote.hostname}]:${remote.port}`
       : `${remote.hostname}:${remote.port}`;
-    const sessionId = this.options.observer?.connected?.(peer);
     const decoder = new TextDecoder("utf-8", { fatal: true });
     const buffer = new Uint8Array(65536);
     let pending: Uint8Array = new Uint8Array(0);
@@ -185,7 +177,7 @@ export class AdminRpcServer {
             discarding = false;
             continue;
           }
-          const reply = await this.#handleLine(line, decoder, { peer }, sessionId);
+          const reply = await this.#handleLine(line, decoder, { peer });
           if (reply !== undefined) await writeAll(conn, reply + "\n");
         }
         // Oversized lines are dropped silently, as ElectrumX does.
@@ -199,7 +191,6 @@ export class AdminRpcServer {
     } finally {
       this.#connections.delete(conn);
       closeQuietly(conn);
-      this.options.observer?.disconnected?.(sessionId);
     }
   }
 
@@ -207,7 +198,6 @@ export class AdminRpcServer {
     line: Uint8Array,
     decoder: TextDecoder,
     info: AdminConnectionInfo,
-    sessionId: number | undefined,
   ): Promise<string | undefined> {
     let text: string;
     try {
@@ -228,18 +218,17 @@ export class AdminRpcServer {
       }
       const replies: string[] = [];
       for (const item of message) {
-        const reply = await this.#handleRequest(item, info, sessionId);
+        const reply = await this.#handleRequest(item, info);
         if (reply !== undefined) replies.push(reply);
       }
       return replies.length ? `[${replies.join(",")}]` : undefined;
     }
-    return await this.#handleRequest(message, info, sessionId);
+    return await this.#handleRequest(message, info);
   }
 
   async #handleRequest(
     message: unknown,
     info: AdminConnectionInfo,
-    sessionId: number | undefined,
   ): Promise<string | undefined> {
     if (message === null || typeof message !== "object") {
       return errorReply(null, { code: -32600, message: "request must be an object" });
@@ -251,7 +240,6 @@ export class AdminRpcServer {
       return errorReply(id, { code: -32600, message: "missing method" });
     }
     const method = this.methods.get(request.method);
-    this.options.observer?.request?.(sessionId, method ? request.method : "invalid method");
     try {
       if (!method) {
         throw new RpcFailure({ code: -32601, message: `unknown method "${request.method}"` });

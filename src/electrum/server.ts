@@ -4,29 +4,13 @@
  * shutdown.
  */
 import type { Config } from "../config.ts";
-import type { Daemon } from "../daemon/daemon.ts";
-import type { Mempool } from "../index/mempool.ts";
-import type { ChainQueries } from "../index/queries.ts";
-import type { IndexStore } from "../index/store.ts";
-import type { Logger, LogSink } from "../log.ts";
+import type { Logger } from "../log.ts";
 import type { Service } from "../service.ts";
 import { createListener, type Listener, type TlsFiles } from "./listeners.ts";
-import type { PeerSource } from "./methods.ts";
-import { type ManagerTuning, SessionManager } from "./session_manager.ts";
+import { SessionManager, type SessionManagerOptions } from "./session_manager.ts";
 
-/** What the server is built from. */
-export interface ElectrumServerOptions {
-  config: Config;
-  store: IndexStore;
-  mempool: Mempool;
-  daemon: Daemon;
-  logs: LogSink;
-  /** Shared with others (e.g. the admin `query`); made here otherwise. */
-  queries?: ChainQueries;
-  /** Peer discovery; none (no peers, add_peer refused) otherwise. */
-  peers?: PeerSource;
-  /** Shorter timers for tests. */
-  tuning?: Partial<ManagerTuning>;
+/** What the server is built from: the session manager's parts, and the TLS handshake limit. */
+export interface ElectrumServerOptions extends SessionManagerOptions {
   /** A TLS handshake taking longer is abandoned (default 30 s). */
   handshakeTimeoutMs?: number;
 }

@@ -143,8 +143,11 @@ export interface SessionManagerOptions {
   mempool: Mempool;
   daemon: Daemon;
   logs: LogSink;
+  /** Shared with others (e.g. the admin `query`); made here otherwise. */
   queries?: ChainQueries;
+  /** Peer discovery; none (no peers, add_peer refused) otherwise. */
   peers?: PeerSource;
+  /** Shorter timers for tests. */
   tuning?: Partial<ManagerTuning>;
 }
 

@@ -73,11 +73,6 @@ export class Mempool {
     return this.#txs.size;
   }
 
-  /** The transaction with display-hex `txid`, if in the mempool. */
-  get(txid: string): MempoolTx | undefined {
-    return this.#txs.get(txid);
-  }
-
   /**
    * Brings the mirror in line with the daemon's mempool. The caller makes sure the index is at
    * the daemon's tip, so prevouts resolve against the same chain the daemon's mempool builds on.

@@ -1,12 +1,11 @@
 /**
- * Answers to wallet and admin questions, combining the confirmed index and the mempool:
- * history in protocol order, status hashes, balances, UTXOs, transactions by position with
- * merkle branches, headers and header checkpoint proofs. Each costs in proportion to its
- * answer: history and UTXO reads are range scans of one script's rows.
+ * Answers to wallet questions about scripts, combining the confirmed index and the mempool:
+ * history in protocol order, status hashes, balances and UTXOs. Each costs in proportion to its
+ * answer: history and UTXO reads are range scans of one script's rows. (Block positions,
+ * merkle branches and header proofs are served, with caches, by src/electrum.)
  */
-import { hashToHex, hexToHash, toHex } from "../chain/bytes.ts";
-import { sha256, sha256d } from "../chain/hash.ts";
-import { merkleBranch } from "../chain/merkle.ts";
+import { hashToHex, toHex } from "../chain/bytes.ts";
+import { sha256 } from "../chain/hash.ts";
 import type { Mempool } from "./mempool.ts";
 import type { IndexStore } from "./store.ts";
 
@@ -36,12 +35,6 @@ export class HistoryTooLargeError extends Error {
   constructor() {
     super("history too large");
   }
-}
-
-/** A merkle proof: sibling hashes from the leaf up, and the root, in display hex. */
-export interface MerkleProof {
-  branch: string[];
-  root: string;
 }
 
 /** Read-side facade over the store and the mempool. */
@@ -113,48 +106,4 @@ export class ChainQueries {
     }
     return items;
   }
-
-  /** The display-hex txid at a block position, or undefined if there is none. */
-  txHashAt(height: number, position: number): string | undefined {
-    if (height < 0 || height > this.store.height || position < 0) return undefined;
-    const first = this.store.firstTxNum(height);
-    const end = height === this.store.height
-      ? this.store.txCount
-      : this.store.firstTxNum(height + 1);
-    if (first + position >= end) return undefined;
-    const txid = this.store.txid(first + position);
-    return txid ? hashToHex(txid) : undefined;
-  }
-
-  /** Merkle branch of the transaction at a block position, with its txid. */
-  txMerkleAt(height: number, position: number): { txHash: string; proof: MerkleProof } | undefined {
-    const txids = this.store.blockTxids(height);
-    if (position < 0 || position >= txids.length) return undefined;
-    return {
-      txHash: hashToHex(txids[position]),
-      proof: toDisplayProof(merkleBranch(txids, position)),
-    };
-  }
-
-  /** Position and merkle branch of a txid in the block at `height`. */
-  txMerkle(txHash: string, height: number): { position: number; proof: MerkleProof } | undefined {
-    const txids = this.store.blockTxids(height);
-    const wanted = hexToHash(txHash);
-    const position = txids.findIndex((txid) => txid.every((byte, i) => byte === wanted[i]));
-    if (position < 0) return undefined;
-    return { position, proof: toDisplayProof(merkleBranch(txids, position)) };
-  }
-
-  /**
-   * Proof that the header at `height` is in the chain committed to by the block hashes of
-   * heights 0..cpHeight (Electrum's checkpoint proof).
-   */
-  headerProof(height: number, cpHeight: number): MerkleProof {
-    const leaves = this.store.headers(0, cpHeight + 1).map((header) => sha256d(header));
-    return toDisplayProof(merkleBranch(leaves, height));
-  }
-}
-
-function toDisplayProof(proof: { branch: Uint8Array[]; root: Uint8Array }): MerkleProof {
-  return { branch: proof.branch.map(hashToHex), root: hashToHex(proof.root) };
 }

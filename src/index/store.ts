@@ -4,7 +4,7 @@
  * at some height); sessions and the mempool read through its queries.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { bytesEqual, fromHex, hashToHex, toHex } from "../chain/bytes.ts";
+import { bytesEqual, fromHex, hashToHex } from "../chain/bytes.ts";
 import { sha256d } from "../chain/hash.ts";
 import type { Network } from "../chain/networks.ts";
 import { DATABASE_FILE, openIndexDatabase, SCHEMA_VERSION } from "./schema.ts";
@@ -434,9 +434,4 @@ export class IndexStore {
 /** SHA256d of a raw header, internal order. */
 function headerHash(header: Uint8Array): Uint8Array {
   return sha256d(header);
-}
-
-/** Hex key of a hashX, as the block processor's maps use. */
-export function hashXKey(hashX: Uint8Array): string {
-  return toHex(hashX);
 }

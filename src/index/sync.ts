@@ -12,9 +12,6 @@ import { prefetchBlocks } from "./prefetcher.ts";
 import { findForkHeight, unwindBlocks } from "./reorg.ts";
 import type { IndexStore } from "./store.ts";
 
-/** What sessions are told after blocks are flushed. */
-export type BlocksListener = (touched: Set<string>, height: number) => void;
-
 /** A block from the daemon is not what it claims to be. */
 export class BadBlockError extends Error {
   override name = "BadBlockError";
@@ -27,8 +24,6 @@ export interface SyncOptions {
   reorgLimit: number;
   /** Flush during initial sync once pending changes reach this many MB. */
   cacheMb: number;
-  /** Called after blocks are committed once caught up. */
-  onBlocks?: BlocksListener;
   /** Interval of progress lines during initial sync. */
   progressEveryMs?: number;
 }
@@ -176,7 +171,6 @@ export class ChainSync {
       if (liveMode) {
         this.processor.flush();
         for (const key of this.processor.takeTouched()) touched.add(key);
-        this.options.onBlocks?.(touched, store.height);
         log.info(`block ${fetched.height} ${hash}: ${block.transactions.length} txs`);
       } else {
         this.processor.takeTouched();

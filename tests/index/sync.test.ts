@@ -16,7 +16,7 @@ import { ChainSync } from "../../src/index/sync.ts";
 import { silentLogger } from "../../src/log.ts";
 import { generateActivity } from "../../src/regtest/activity.ts";
 import { type RegtestNode, startRegtestNode } from "../../src/regtest/node.ts";
-import { Wallet } from "../../src/regtest/wallet.ts";
+import { Wallet, WALLET_SCRIPT_TYPES } from "../../src/regtest/wallet.ts";
 import { fetchChain } from "../support/chain_truth.ts";
 import { assertIndexMatchesChain } from "../support/index_check.ts";
 
@@ -93,19 +93,8 @@ Deno.test("initial sync indexes thousands of transactions of every type exactly"
         s.type
       ),
     );
-    for (
-      const type of [
-        "p2pk",
-        "p2pkh",
-        "p2sh-p2wpkh",
-        "p2sh-multisig",
-        "p2wpkh",
-        "p2wsh",
-        "p2tr",
-        "bare-multisig",
-      ]
-    ) {
-      assert.ok(types.has(type as never), `no ${type} script in the index`);
+    for (const type of WALLET_SCRIPT_TYPES) {
+      assert.ok(types.has(type), `no ${type} script in the index`);
     }
     // Reopening the file gives the same index.
     h.store.close();
