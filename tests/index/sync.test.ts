@@ -166,6 +166,40 @@ Deno.test("live blocks, mempool and reorgs keep the index exact", async (t) => {
       await checkAgainstNode(h);
     });
 
+    await t.step("a mempool entry conflicted out by a block is evicted", async () => {
+      await h.wallet.sync();
+      const coin = h.wallet.spendableCoins({ allowUnconfirmed: false })
+        .find((c) => h.wallet.lookup(c.script)?.type === "p2wpkh")!;
+      const waiting = h.wallet.newScript("p2wpkh");
+      const winner = h.wallet.newScript("p2pkh");
+      const pending = await h.wallet.send({
+        inputs: [coin],
+        outputs: [{ script: waiting.script, value: coin.value - 2_000 }],
+        fee: 2_000,
+      });
+      await mempool.refresh();
+      assert.deepEqual(queries.mempoolHistory(hashX(waiting.script)).map((e) => e.txHash), [
+        pending.txid,
+      ]);
+      const conflict = h.wallet.build({
+        inputs: [coin],
+        outputs: [{ script: winner.script, value: coin.value - 3_000 }],
+        fee: 3_000,
+      });
+      await h.node.mine(1, { transactions: [{ raw: conflict.raw, fee: 3_000 }], mempool: false });
+      await h.sync.catchUp();
+      const changes = await mempool.refresh();
+      assert.ok(changes.touched.has(toHex(hashX(waiting.script))));
+      assert.deepEqual(
+        queries.history(hashX(waiting.script), 1000),
+        [],
+        "evicted, never confirmed",
+      );
+      assert.equal(h.store.history(hashX(winner.script)).length, 1);
+      await h.wallet.sync();
+      await checkAgainstNode(h);
+    });
+
     await t.step(
       "one-block reorg: a longer branch replaces the tip, its txs return to the mempool",
       async () => {
