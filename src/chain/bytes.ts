@@ -171,6 +171,19 @@ export class ByteReader {
     return value;
   }
 
+  /** An unsigned LEB128 integer (the index's compact encoding), exact up to 2^53. */
+  varUint(): number {
+    let value = 0;
+    let scale = 1;
+    while (true) {
+      const byte = this.u8();
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 128;
+      if (scale > 2 ** 53) throw new DecodeError(`varint too long at offset ${this.offset}`);
+    }
+  }
+
   /** A view (no copy) of the next `count` bytes. */
   bytesView(count: number): Uint8Array {
     const start = this.#need(count);
@@ -248,6 +261,15 @@ export class ByteWriter {
     return this.u8(0xff).u64(value);
   }
 
+  /** An unsigned LEB128 integer; `value` must be a whole number below 2^53. */
+  varUint(value: number): this {
+    while (value >= 0x80) {
+      this.u8((value % 0x80) | 0x80);
+      value = Math.floor(value / 0x80);
+    }
+    return this.u8(value);
+  }
+
   bytes(bytes: Uint8Array): this {
     const at = this.#reserve(bytes.length);
     this.#buffer.set(bytes, at);
@@ -256,6 +278,11 @@ export class ByteWriter {
 
   varBytes(bytes: Uint8Array): this {
     return this.compactSize(bytes.length).bytes(bytes);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#length;
   }
 
   /** The bytes written so far (a copy). */

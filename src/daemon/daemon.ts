@@ -116,9 +116,14 @@ export class Daemon {
   /** Raw blocks for display-hex hashes, in one batch. */
   async getRawBlocks(hashes: string[]): Promise<Uint8Array[]> {
     const replies = all(
-      await this.client.batch<string>("getblock", hashes.map((hash) => [hash, false])),
+      await this.client.batch<Uint8Array | string>(
+        "getblock",
+        hashes.map((hash) => [hash, false]),
+        { hexBlobs: true },
+      ),
     );
-    return replies.map((hex) => fromHex(hex));
+    // Anything too short to be a hex blob still arrives as a string.
+    return replies.map((raw) => typeof raw === "string" ? fromHex(raw) : raw);
   }
 
   /** One raw block header (80 bytes) by display-hex hash. */

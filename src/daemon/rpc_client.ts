@@ -6,6 +6,7 @@
  */
 import { type Logger, RateLimitedLog, silentLogger } from "../log.ts";
 import { type DaemonEndpoint, daemonEndpoint } from "./url.ts";
+import { parseJsonWithHexBlobs } from "./hex_json.ts";
 
 /** An error object returned by the daemon for a call (not a transport failure). */
 export class DaemonRpcError extends Error {
@@ -114,13 +115,21 @@ export class RpcClient {
   async call<T>(method: string, params: unknown[] = []): Promise<T> {
     const reply = await this.#withRetry(
       method,
-      (endpoint) => this.#post(endpoint, { jsonrpc: "1.0", id: this.#nextId++, method, params }),
+      (endpoint) =>
+        this.#post(endpoint, { jsonrpc: "1.0", id: this.#nextId++, method, params }, false),
     ) as JsonRpcReply;
     return unwrap<T>(method, reply);
   }
 
-  /** Many calls of one method in one HTTP request; outcomes in the order of `paramsList`. */
-  async batch<T>(method: string, paramsList: unknown[][]): Promise<BatchOutcome<T>[]> {
+  /**
+   * Many calls of one method in one HTTP request; outcomes in the order of `paramsList`. With
+   * `hexBlobs`, long hex string results arrive as Uint8Array (see parseJsonWithHexBlobs).
+   */
+  async batch<T>(
+    method: string,
+    paramsList: unknown[][],
+    options: { hexBlobs?: boolean } = {},
+  ): Promise<BatchOutcome<T>[]> {
     if (paramsList.length === 0) return [];
     const firstId = this.#nextId;
     this.#nextId += paramsList.length;
@@ -130,7 +139,10 @@ export class RpcClient {
       method,
       params,
     }));
-    const replies = await this.#withRetry(method, (endpoint) => this.#post(endpoint, body));
+    const replies = await this.#withRetry(
+      method,
+      (endpoint) => this.#post(endpoint, body, options.hexBlobs ?? false),
+    );
     if (!Array.isArray(replies)) {
       const single = replies as JsonRpcReply;
       // A daemon that rejects the whole batch answers with one error object.
@@ -242,7 +254,12 @@ export class RpcClient {
     return this.#cookieAuth;
   }
 
-  async #post(endpoint: DaemonEndpoint, body: unknown, retriedAuth = false): Promise<unknown> {
+  async #post(
+    endpoint: DaemonEndpoint,
+    body: unknown,
+    hexBlobs: boolean,
+    retriedAuth = false,
+  ): Promise<unknown> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     const authorization = await this.#authorization(endpoint, retriedAuth);
     if (authorization) headers.authorization = authorization;
@@ -267,7 +284,7 @@ export class RpcClient {
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
       if (!retriedAuth && endpoint.user === undefined && this.options.cookieFile) {
-        return this.#post(endpoint, body, true);
+        return this.#post(endpoint, body, hexBlobs, true);
       }
       throw new TransientError(
         "auth",
@@ -286,7 +303,9 @@ export class RpcClient {
     }
     let parsed: unknown;
     try {
-      parsed = await response.json();
+      parsed = hexBlobs
+        ? parseJsonWithHexBlobs(new Uint8Array(await response.arrayBuffer()))
+        : await response.json();
     } catch (error) {
       throw new TransientError(
         "json",

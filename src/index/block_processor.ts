@@ -1,15 +1,16 @@
 /**
- * Applies blocks to the index. Changes accumulate in memory — created outputs in a UTXO cache
- * (most are spent soon and never reach the disk), history entries per script, txids, headers
- * and undo records — and go to the store in one transaction per flush.
+ * Applies block digests to the index. Changes accumulate in memory — created outputs in the
+ * UTXO cache (most are spent soon and never reach the disk), history entries per script,
+ * txids, headers and undo records — and go to the store in one transaction per flush.
  */
-import type { Block } from "../chain/block.ts";
 import { bytesEqual, hashToHex, toHex } from "../chain/bytes.ts";
-import { hashX as scriptHashX, isUnspendable } from "../chain/script.ts";
-import { isCoinbaseInput } from "../chain/transaction.ts";
+import { HASHX_LENGTH } from "../chain/script.ts";
+import type { BlockDigest } from "./block_digest.ts";
+import { HistoryBatch } from "./history_batch.ts";
 import type { BlockRow, IndexStore, UtxoRow } from "./store.ts";
 import { txidPrefix } from "./store.ts";
-import { encodeUndo } from "./undo.ts";
+import { UndoWriter } from "./undo.ts";
+import { UtxoCache } from "./utxo_cache.ts";
 
 /** A block does not extend the tip it is applied to. */
 export class ChainLinkError extends Error {
@@ -21,40 +22,52 @@ export class MissingUtxoError extends Error {
   override name = "MissingUtxoError";
 }
 
-/**
- * Bytes of memory per pending item, for the CACHE_MB budget. Measured on a 1M-transaction
- * mainnet-shaped sync (scripts/bench_sync.ts): the heap held about 4 times what smaller,
- * per-field estimates gave, once object headers, Map entries, hex keys and typed-array
- * buffers are counted.
- */
-const BYTES_PER_UTXO = 880;
-const BYTES_PER_HISTORY_ENTRY = 160;
-const BYTES_PER_TX = 480;
-const BYTES_PER_SPEND = 480;
+/** Memory per output spent from disk in the pending batch (a row object and its key). */
+const BYTES_PER_DISK_SPEND = 300;
 
-/** Key of an outpoint in the UTXO cache: the txid's hex is fixed-width, so no separator. */
-function outpointKey(txidHex: string, vout: number): string {
-  return txidHex + vout;
+/** The txids of the pending batch, 32 bytes per transaction, in a growable buffer. */
+class PendingTxids {
+  bytes = new Uint8Array(32 * 4096);
+  count = 0;
+
+  append(txids: Uint8Array): void {
+    const needed = this.count * 32 + txids.length;
+    if (needed > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2));
+      grown.set(this.bytes.subarray(0, this.count * 32));
+      this.bytes = grown;
+    }
+    this.bytes.set(txids, this.count * 32);
+    this.count += txids.length / 32;
+  }
+
+  /** The txid of the batch's tx `index` (a view). */
+  at(index: number): Uint8Array {
+    return this.bytes.subarray(index * 32, index * 32 + 32);
+  }
+}
+
+/** Key of an outpoint spent from disk, to refuse spending it twice before the flush. */
+function diskKey(txid: Uint8Array, vout: number): string {
+  return toHex(txid) + vout;
 }
 
 /** Batches blocks for the store. */
 export class BlockProcessor {
-  #utxoCache = new Map<string, UtxoRow>();
+  /** tx_num of the first transaction of the pending batch. */
+  #baseTxNum: number;
+  #txids = new PendingTxids();
+  #utxos = new UtxoCache(this.#txids);
+  #history = new HistoryBatch();
   #dbSpends: UtxoRow[] = [];
   #dbSpentKeys = new Set<string>();
-  #history = new Map<string, number[]>();
-  #historyEntries = 0;
   #blocks: BlockRow[] = [];
-  #txids: Uint8Array[] = [];
   #height: number;
-  #txCount: number;
   #tip: Uint8Array | undefined;
-  /** Scripts touched since the last call of takeTouched(), as hashX hex. */
-  #touched = new Set<string>();
 
   constructor(readonly store: IndexStore, readonly options: { reorgLimit: number }) {
+    this.#baseTxNum = store.txCount;
     this.#height = store.height;
-    this.#txCount = store.txCount;
     this.#tip = store.tipHash();
   }
 
@@ -65,7 +78,7 @@ export class BlockProcessor {
 
   /** Tx count including blocks not yet flushed. */
   get txCount(): number {
-    return this.#txCount;
+    return this.#baseTxNum + this.#txids.count;
   }
 
   /** Internal-order hash of the pending tip. */
@@ -80,98 +93,83 @@ export class BlockProcessor {
 
   /** Estimated memory held by unflushed changes, in bytes. */
   get pendingBytes(): number {
-    return this.#utxoCache.size * BYTES_PER_UTXO +
-      this.#historyEntries * BYTES_PER_HISTORY_ENTRY +
-      this.#txids.length * BYTES_PER_TX + this.#dbSpends.length * BYTES_PER_SPEND;
-  }
-
-  /** Scripts (hashX hex) touched since the last call; resets the set. */
-  takeTouched(): Set<string> {
-    const touched = this.#touched;
-    this.#touched = new Set();
-    return touched;
+    return this.#utxos.bytes + this.#history.bytes + this.#txids.bytes.length +
+      this.#dbSpends.length * BYTES_PER_DISK_SPEND;
   }
 
   /**
    * Applies one block on top of the pending tip. `daemonHeight` decides whether the block is
    * inside the reorg window and needs an undo record.
    */
-  advance(block: Block, daemonHeight: number): void {
+  advance(block: BlockDigest, daemonHeight: number): void {
     const height = this.#height + 1;
-    const header = block.header;
-    if (this.#tip ? !bytesEqual(header.prevHash, this.#tip) : height !== 0) {
+    if (block.height !== height) {
+      throw new ChainLinkError(`block for height ${block.height} applied at height ${height}`);
+    }
+    const prevHash = block.header.subarray(4, 36);
+    if (this.#tip ? !bytesEqual(prevHash, this.#tip) : height !== 0) {
       throw new ChainLinkError(
-        `block ${hashToHex(header.hash)} does not extend the index tip at height ${this.#height}`,
+        `block ${hashToHex(block.hash)} does not extend the index tip at height ${this.#height}`,
       );
     }
-    const keepUndo = height >= daemonHeight - this.options.reorgLimit + 1;
-    const spent: UtxoRow[] = [];
-    const created = new Map<string, Uint8Array>();
-    // Genesis is indexed with no transactions, as ElectrumX does: its output is unspendable.
-    const transactions = height === 0 ? [] : block.transactions;
-    const firstTxNum = this.#txCount;
-    for (let i = 0; i < transactions.length; i++) {
-      const tx = transactions[i];
-      const txNum = firstTxNum + i;
-      const touched = new Set<string>();
-      for (const input of tx.inputs) {
-        if (isCoinbaseInput(input)) continue;
-        const row = this.#spend(input.prevHash, input.prevIndex, block);
-        const key = toHex(row.hashX);
-        touched.add(key);
-        if (row.txNum < firstTxNum) spent.push(row);
+    const undo = height >= daemonHeight - this.options.reorgLimit + 1
+      ? new UndoWriter()
+      : undefined;
+    const firstIndex = this.#txids.count;
+    const firstTxNum = this.#baseTxNum + firstIndex;
+    this.#txids.append(block.txids);
+    const history = this.#history;
+    const { inputTx, inputPrevTxid, inputPrevVout } = block;
+    const { outputTx, outputVout, outputHashX, outputValue } = block;
+    let nIn = 0;
+    let nOut = 0;
+    for (let t = 0; t < block.txCount; t++) {
+      const txNum = firstTxNum + t;
+      // Inputs first: a transaction cannot spend its own outputs.
+      for (; nIn < inputTx.length && inputTx[nIn] === t; nIn++) {
+        const vout = inputPrevVout[nIn];
+        const cached = this.#utxos.take(inputPrevTxid, nIn * 32, vout);
+        if (cached) {
+          history.add(cached.hashXs, cached.hashXOffset, txNum);
+          const spentTxNum = this.#baseTxNum + cached.txIndex;
+          if (undo && spentTxNum < firstTxNum) {
+            undo.spend(cached.hashXs, cached.hashXOffset, spentTxNum, vout, cached.value);
+          }
+        } else {
+          const row = this.#spendFromDisk(
+            inputPrevTxid.subarray(nIn * 32, nIn * 32 + 32),
+            vout,
+            block,
+          );
+          history.add(row.hashX, 0, txNum);
+          undo?.spend(row.hashX, 0, row.txNum, vout, row.value);
+        }
       }
-      const txid = tx.txid;
-      const txidHex = toHex(txid);
-      const prefix = txidPrefix(txid);
-      for (let vout = 0; vout < tx.outputs.length; vout++) {
-        const output = tx.outputs[vout];
-        if (isUnspendable(output.script)) continue;
-        const hashX = scriptHashX(output.script);
-        const key = toHex(hashX);
-        touched.add(key);
-        created.set(key, hashX);
-        if (i === 0) this.#replaceDuplicateCoinbaseOutput(txid, txidHex, vout);
-        this.#utxoCache.set(outpointKey(txidHex, vout), {
-          hashX,
-          txNum,
-          vout,
-          value: output.value,
-          prefix,
-        });
+      for (; nOut < outputTx.length && outputTx[nOut] === t; nOut++) {
+        const vout = outputVout[nOut];
+        const at = nOut * HASHX_LENGTH;
+        history.add(outputHashX, at, txNum);
+        if (t === 0) this.#replaceDuplicateCoinbaseOutput(firstIndex, vout);
+        this.#utxos.add(firstIndex + t, vout, outputHashX, at, outputValue[nOut]);
       }
-      for (const key of touched) {
-        const list = this.#history.get(key);
-        if (list) list.push(txNum);
-        else this.#history.set(key, [txNum]);
-        this.#touched.add(key);
-      }
-      this.#historyEntries += touched.size;
-      this.#txids.push(txid);
     }
-    this.#txCount += transactions.length;
     this.#blocks.push({
       height,
-      header: header.raw.slice(),
-      txEnd: this.#txCount,
-      undo: keepUndo ? encodeUndo({ spent, created: [...created.values()] }) : undefined,
+      header: block.header,
+      txEnd: this.txCount,
+      undo: undo?.finish(outputHashX),
     });
     this.#height = height;
-    this.#tip = header.hash;
+    this.#tip = block.hash;
   }
 
-  /** Removes the spent output from the cache or schedules its deletion from disk. */
-  #spend(txid: Uint8Array, vout: number, block: Block): UtxoRow {
-    const key = outpointKey(toHex(txid), vout);
-    const cached = this.#utxoCache.get(key);
-    if (cached) {
-      this.#utxoCache.delete(key);
-      return cached;
-    }
+  /** Finds an output of an earlier flush on disk and schedules its deletion. */
+  #spendFromDisk(txid: Uint8Array, vout: number, block: BlockDigest): UtxoRow {
+    const key = diskKey(txid, vout);
     const onDisk = this.#dbSpentKeys.has(key) ? undefined : this.store.findUtxo(txid, vout);
     if (!onDisk) {
       throw new MissingUtxoError(
-        `block ${hashToHex(block.header.hash)} spends ${hashToHex(txid)}:${vout}, ` +
+        `block ${hashToHex(block.hash)} spends ${hashToHex(txid)}:${vout}, ` +
           "which the index does not have as unspent",
       );
     }
@@ -185,9 +183,11 @@ export class BlockProcessor {
    * BIP 30: two early mainnet coinbases repeat the txid of an earlier one. As in Bitcoin Core
    * the later outputs replace the earlier ones, which can then never be spent.
    */
-  #replaceDuplicateCoinbaseOutput(txid: Uint8Array, txidHex: string, vout: number): void {
-    const key = outpointKey(txidHex, vout);
-    if (this.#utxoCache.delete(key) || this.#dbSpentKeys.has(key)) return;
+  #replaceDuplicateCoinbaseOutput(coinbaseIndex: number, vout: number): void {
+    const txid = this.#txids.at(coinbaseIndex);
+    if (this.#utxos.take(txid, 0, vout)) return;
+    const key = diskKey(txid, vout);
+    if (this.#dbSpentKeys.has(key)) return;
     const onDisk = this.store.findUtxo(txid, vout);
     if (onDisk) {
       this.#dbSpentKeys.add(key);
@@ -195,35 +195,58 @@ export class BlockProcessor {
     }
   }
 
-  /** Writes everything pending to the store in one transaction. */
-  flush(): void {
+  /**
+   * Writes everything pending to the store in one transaction. With `touched`, the hashX hex
+   * of every script the flushed blocks touched is added to it (for notifications).
+   */
+  flush(touched?: Set<string>): void {
     if (this.#blocks.length === 0) return;
+    const history = this.#history;
+    if (touched) {
+      for (let script = 0; script < history.scriptCount; script++) {
+        touched.add(toHex(history.hashX(script)));
+      }
+    }
     this.store.commitForward({
       blocks: this.#blocks,
-      txids: this.#txids,
-      history: this.#history,
-      utxoAdds: [...this.#utxoCache.values()],
+      txids: this.#txids.bytes.subarray(0, this.#txids.count * 32),
+      history: (emit) => history.rows(emit),
+      utxoAdds: this.#cachedRows(),
       utxoSpends: this.#dbSpends,
       pruneUndoBelow: this.#height - this.options.reorgLimit + 1,
     });
     this.#clearPending();
   }
 
+  /** The cache's outputs as rows for the store. */
+  #cachedRows(): UtxoRow[] {
+    const rows: UtxoRow[] = [];
+    this.#utxos.forEach((output) => {
+      rows.push({
+        hashX: output.hashXs.slice(output.hashXOffset, output.hashXOffset + HASHX_LENGTH),
+        txNum: this.#baseTxNum + output.txIndex,
+        vout: output.vout,
+        value: output.value,
+        prefix: txidPrefix(this.#txids.at(output.txIndex)),
+      });
+    });
+    return rows;
+  }
+
   /** Drops unflushed changes and returns to the store's tip (after a failed batch or reorg). */
   discardPending(): void {
     this.#clearPending();
     this.#height = this.store.height;
-    this.#txCount = this.store.txCount;
     this.#tip = this.store.tipHash();
   }
 
   #clearPending(): void {
-    this.#utxoCache = new Map();
+    this.#baseTxNum = this.store.txCount;
+    this.#txids = new PendingTxids();
+    this.#utxos = new UtxoCache(this.#txids);
+    this.#history = new HistoryBatch();
     this.#dbSpends = [];
     this.#dbSpentKeys = new Set();
-    this.#history = new Map();
-    this.#historyEntries = 0;
     this.#blocks = [];
-    this.#txids = [];
   }
 }

@@ -1,16 +1,18 @@
 /**
- * Fetches raw blocks ahead of the block processor, so parsing and writing overlap with the
- * daemon's work: batched getblockhash + getblock calls, sized by recent block sizes, with a
- * bounded number of bytes in flight.
+ * Fetches blocks ahead of the block processor and has them digested as they arrive, so the
+ * daemon's work, parsing and index writes overlap: batched getblockhash + getblock calls,
+ * sized by recent block sizes, with a bounded number of bytes in flight.
  */
+import { hashToHex } from "../chain/bytes.ts";
 import type { Daemon } from "../daemon/daemon.ts";
+import type { BlockDigest } from "./block_digest.ts";
 
-/** A fetched block, not yet parsed. */
-export interface RawBlock {
-  height: number;
-  /** Display hex, as the daemon reported it for this height. */
-  hash: string;
-  raw: Uint8Array;
+/** Digests a raw block; rejects if it is not a valid block. */
+export type Digester = (raw: Uint8Array, height: number) => Promise<BlockDigest>;
+
+/** A block that does not parse, or is not the block the daemon named for its height. */
+export class BadBlockError extends Error {
+  override name = "BadBlockError";
 }
 
 export interface PrefetchOptions {
@@ -20,21 +22,45 @@ export interface PrefetchOptions {
   maxBatch?: number;
 }
 
+/** Digests one fetched block and checks it is the block the daemon named for its height. */
+async function checkedDigest(
+  digest: Digester,
+  raw: Uint8Array,
+  height: number,
+  hash: string,
+): Promise<BlockDigest> {
+  let block: BlockDigest;
+  try {
+    block = await digest(raw, height);
+  } catch (error) {
+    throw new BadBlockError(
+      `daemon sent an unparsable block at height ${height}: ${(error as Error).message}`,
+    );
+  }
+  const got = hashToHex(block.hash);
+  if (got !== hash) {
+    throw new BadBlockError(`daemon sent block ${got} for height ${height}, expected ${hash}`);
+  }
+  return block;
+}
+
 /**
- * Yields blocks `from..to` in order. Up to `targetBytes` of blocks are requested ahead of the
- * consumer; the first batch is small so the first block arrives quickly.
+ * Yields the digests of blocks `from..to` in order. Up to `targetBytes` of blocks are
+ * requested ahead of the consumer, and each is handed to `digest` as soon as it arrives; the
+ * first batch is small so the first block arrives quickly.
  */
 export async function* prefetchBlocks(
   daemon: Daemon,
+  digest: Digester,
   from: number,
   to: number,
   options: PrefetchOptions = {},
-): AsyncGenerator<RawBlock> {
+): AsyncGenerator<BlockDigest> {
   const targetBytes = options.targetBytes ?? 32 * 1024 * 1024;
   const maxBatch = options.maxBatch ?? 500;
   let averageSize = 0;
   let next = from;
-  const pending: Promise<RawBlock[]>[] = [];
+  const pending: Promise<{ bytes: number; digests: Promise<BlockDigest>[] }>[] = [];
   let bytesAhead = 0;
 
   function request(): void {
@@ -46,7 +72,11 @@ export async function* prefetchBlocks(
     const batch = (async () => {
       const hashes = await daemon.getBlockHashes(first, count);
       const raws = await daemon.getRawBlocks(hashes);
-      return raws.map((raw, i) => ({ height: first + i, hash: hashes[i], raw }));
+      let bytes = 0;
+      for (const raw of raws) bytes += raw.length;
+      const digests = raws.map((raw, i) => checkedDigest(digest, raw, first + i, hashes[i]));
+      for (const result of digests) result.catch(() => {}); // surfaced when awaited below
+      return { bytes, digests };
     })();
     batch.catch(() => {}); // surfaced when awaited below
     pending.push(batch);
@@ -60,13 +90,12 @@ export async function* prefetchBlocks(
         request();
       }
       const batch = await pending.shift()!;
-      let batchBytes = 0;
-      for (const block of batch) batchBytes += block.raw.length;
+      const count = batch.digests.length;
       averageSize = averageSize === 0
-        ? batchBytes / batch.length
-        : averageSize * 0.8 + (batchBytes / batch.length) * 0.2;
-      bytesAhead = Math.max(0, bytesAhead - batch.length * averageSize);
-      yield* batch;
+        ? batch.bytes / count
+        : averageSize * 0.8 + (batch.bytes / count) * 0.2;
+      bytesAhead = Math.max(0, bytesAhead - count * averageSize);
+      for (const result of batch.digests) yield await result;
     }
   } finally {
     // Stop waiting on requests the consumer no longer wants.

@@ -6,6 +6,8 @@ import { toHex } from "../chain/bytes.ts";
 import type { Daemon } from "../daemon/daemon.ts";
 import type { IndexStore } from "./store.ts";
 import { txidPrefix } from "./store.ts";
+import { decodeHistoryRow, encodeHistoryRows } from "./history_rows.ts";
+import { TXIDS_PER_CHUNK } from "./schema.ts";
 import { decodeUndo, type UndoRecord } from "./undo.ts";
 
 /** The reorg is deeper than the undo data kept (REORG_LIMIT); the index is left untouched. */
@@ -62,40 +64,76 @@ export function unwindBlocks(store: IndexStore, count: number): Set<string> {
     }
     records.push({ height, record: decodeUndo(data) });
   }
-  const touched = new Set<string>();
   const sql = store.statements;
   const newHeight = bottom - 1;
   const newTxCount = store.firstTxNum(bottom);
-  const txidsToRemove: [number, Uint8Array][] = [];
+  const removedTxs: [number, Uint8Array][] = [];
   for (let height = bottom; height <= top; height++) {
     const first = store.firstTxNum(height);
-    store.blockTxids(height).forEach((txid, i) => txidsToRemove.push([first + i, txid]));
+    store.blockTxids(height).forEach((txid, i) => removedTxs.push([first + i, txid]));
   }
+  // Every script a removed block paid to or spent from, by hashX hex.
+  const scripts = new Map<string, Uint8Array>();
+  for (const { record } of records) {
+    for (const hashX of record.created) scripts.set(toHex(hashX), hashX);
+    for (const row of record.spent) scripts.set(toHex(row.hashX), row.hashX);
+  }
+  // Outputs the removed blocks spent that older blocks created come back.
+  const restored = records.flatMap(({ record }) =>
+    record.spent.filter((row) => row.txNum < newTxCount)
+  );
+  const restoredTxids = store.txids(restored.map((row) => row.txNum));
   const tip = store.blockHash(newHeight)!;
   store.commitRewind(
     { height: newHeight, tip, txCount: newTxCount, firstSync: store.state.firstSync },
     () => {
-      for (const { height, record } of records) {
-        const first = store.firstTxNum(height);
-        for (const hashX of record.created) {
-          sql.deleteUtxosFrom.run(hashX, first);
-          sql.deleteHistoryFrom.run(hashX, first);
-          touched.add(toHex(hashX));
-        }
-        for (const row of record.spent) {
-          sql.insertUtxo.run(row.hashX, row.txNum, row.vout, row.value);
-          sql.insertOutpoint.run(row.prefix, row.vout, row.txNum, row.hashX);
-          sql.deleteHistoryFrom.run(row.hashX, first);
-          touched.add(toHex(row.hashX));
-        }
+      for (const hashX of scripts.values()) {
+        sql.deleteUtxosFrom.run(hashX, newTxCount);
+        truncateHistory(store, hashX, newTxCount);
+      }
+      restored.forEach((row, i) => {
+        sql.insertUtxo.run(row.hashX, row.txNum, row.vout, row.value);
+        sql.insertOutpoint.run(txidPrefix(restoredTxids[i]), row.vout, row.txNum, row.hashX);
+      });
+      for (const [txNum, txid] of removedTxs) {
+        sql.deleteOutpointsOfTx.run(txidPrefix(txid), txNum);
+      }
+      for (let height = bottom; height <= top; height++) {
         sql.deleteHeader.run(height);
         sql.deleteUndo.run(height);
       }
-      for (const [txNum, txid] of txidsToRemove) {
-        sql.deleteOutpointsOfTx.run(txidPrefix(txid), txNum);
-      }
-      sql.deleteTxidsFrom.run(newTxCount);
+      truncateTxids(store, newTxCount);
     },
   );
-  return touched;
+  return new Set(scripts.keys());
+}
+
+/** Removes a script's history entries from tx number `txCount` on. */
+function truncateHistory(store: IndexStore, hashX: Uint8Array, txCount: number): void {
+  const sql = store.statements;
+  sql.deleteHistoryFrom.run(hashX, txCount);
+  const last = sql.lastHistoryRowBelow.get(hashX, txCount) as unknown as
+    | [number, Uint8Array]
+    | undefined;
+  if (!last) return;
+  const txNums: number[] = [];
+  decodeHistoryRow(last[0], last[1], txNums);
+  const kept = txNums.filter((txNum) => txNum < txCount);
+  if (kept.length < txNums.length) {
+    sql.replaceHistoryRow.run(encodeHistoryRows(kept)[0].more, hashX, last[0]);
+  }
+}
+
+/** Removes txids from tx number `txCount` on, keeping the first part of a split chunk. */
+function truncateTxids(store: IndexStore, txCount: number): void {
+  const sql = store.statements;
+  const chunk = Math.floor(txCount / TXIDS_PER_CHUNK);
+  const kept = txCount % TXIDS_PER_CHUNK;
+  if (kept === 0) {
+    sql.deleteTxidChunksFrom.run(chunk);
+    return;
+  }
+  const [data] = sql.txidChunk.get(chunk) as unknown as [Uint8Array];
+  sql.deleteTxidChunksFrom.run(chunk + 1);
+  sql.putTxidChunk.run(chunk, data.slice(0, kept * 32));
 }

@@ -6,7 +6,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { Network } from "../chain/networks.ts";
 
 /** Bumped whenever the layout changes; an older or newer file is refused, never rewritten. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** The database file inside DB_DIRECTORY. */
 export const DATABASE_FILE = "electrumx.sqlite";
@@ -20,8 +20,10 @@ export class IndexMismatchError extends Error {
  * Tables. Transactions are numbered globally in chain order (tx_num); scripts are identified
  * by hashX, the first 11 bytes of their SHA-256. Key-only WITHOUT ROWID tables keep rows small.
  * - headers: one row per block; tx_end is the cumulative tx count through that block.
- * - txids: internal-order txid of each tx_num.
- * - history: (hashX, tx_num) for every tx that pays to or spends from the script.
+ * - txids: internal-order txids, TXIDS_PER_CHUNK to a row (chunk = tx_num / TXIDS_PER_CHUNK),
+ *   which costs about 32 bytes a transaction instead of 40 and one insert per chunk.
+ * - history: per script, rows of ascending tx numbers of the transactions that pay to or
+ *   spend from it (history_rows.ts): the first in tx_num, the rest delta-encoded in `more`.
  * - utxo: unspent outputs by script; outpoint: the same outputs by txid prefix and output
  *   index, so a spend finds its script (prefix = first 6 txid bytes as an integer).
  * - undo: per block of the reorg window, what is needed to unwind it without the daemon.
@@ -30,9 +32,10 @@ const TABLES = `
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value ANY) STRICT;
 CREATE TABLE IF NOT EXISTS headers (
   height INTEGER PRIMARY KEY, header BLOB NOT NULL, tx_end INTEGER NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS txids (tx_num INTEGER PRIMARY KEY, txid BLOB NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS txids (chunk INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS history (
-  hashx BLOB NOT NULL, tx_num INTEGER NOT NULL, PRIMARY KEY (hashx, tx_num)) STRICT, WITHOUT ROWID;
+  hashx BLOB NOT NULL, tx_num INTEGER NOT NULL, more BLOB NOT NULL,
+  PRIMARY KEY (hashx, tx_num)) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS utxo (
   hashx BLOB NOT NULL, tx_num INTEGER NOT NULL, vout INTEGER NOT NULL, value INTEGER NOT NULL,
   PRIMARY KEY (hashx, tx_num, vout)) STRICT, WITHOUT ROWID;
@@ -41,6 +44,9 @@ CREATE TABLE IF NOT EXISTS outpoint (
   PRIMARY KEY (prefix, vout, tx_num)) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS undo (height INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
 `;
+
+/** Txids per row of the txids table: 126 fill a 4 KB page with one row and no overflow. */
+export const TXIDS_PER_CHUNK = 126;
 
 /** Options for opening the index. */
 export interface OpenOptions {

@@ -4,10 +4,12 @@
  * at some height); sessions and the mempool read through its queries.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { bytesEqual, fromHex, hashToHex } from "../chain/bytes.ts";
+import { bytesEqual, concatBytes, hashToHex } from "../chain/bytes.ts";
 import { sha256d } from "../chain/hash.ts";
 import type { Network } from "../chain/networks.ts";
-import { DATABASE_FILE, openIndexDatabase, SCHEMA_VERSION } from "./schema.ts";
+import { BulkStatement } from "./bulk_statement.ts";
+import { decodeHistoryRow } from "./history_rows.ts";
+import { DATABASE_FILE, openIndexDatabase, SCHEMA_VERSION, TXIDS_PER_CHUNK } from "./schema.ts";
 
 /** An unspent output as the index keeps it. */
 export interface UtxoEntry {
@@ -32,13 +34,18 @@ export interface BlockRow {
   undo?: Uint8Array;
 }
 
+/** Emits the new history rows (history_rows.ts) of a flush, in key order. */
+export type HistoryRows = (
+  emit: (hashX: Uint8Array, txNum: number, more: Uint8Array) => void,
+) => void;
+
 /** Everything a forward flush writes; heights and tx numbers continue the store's. */
 export interface ForwardChanges {
   blocks: BlockRow[];
-  /** Txids (internal order) of tx numbers txCount, txCount + 1, … */
-  txids: Uint8Array[];
-  /** hashX hex → tx numbers (ascending) to add to that script's history. */
-  history: Map<string, number[]>;
+  /** Txids (internal order, 32 bytes each) of tx numbers txCount, txCount + 1, … */
+  txids: Uint8Array;
+  /** New history rows, tx numbers at or above the store's tx count. */
+  history: HistoryRows;
   /** Outputs created and still unspent at the end of the flush. */
   utxoAdds: UtxoRow[];
   /** Outputs already on disk that the flushed blocks spent. */
@@ -93,17 +100,13 @@ function prepareStatements(db: DatabaseSync) {
   const statements = {
     setState: db.prepare("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)"),
     insertHeader: db.prepare("INSERT INTO headers (height, header, tx_end) VALUES (?, ?, ?)"),
-    insertTxid: db.prepare("INSERT INTO txids (tx_num, txid) VALUES (?, ?)"),
-    insertHistory: db.prepare("INSERT OR IGNORE INTO history (hashx, tx_num) VALUES (?, ?)"),
+    putTxidChunk: db.prepare("INSERT OR REPLACE INTO txids (chunk, data) VALUES (?, ?)"),
+    txidChunk: db.prepare("SELECT data FROM txids WHERE chunk = ?"),
     insertUtxo: db.prepare(
       "INSERT OR REPLACE INTO utxo (hashx, tx_num, vout, value) VALUES (?, ?, ?, ?)",
     ),
     insertOutpoint: db.prepare(
       "INSERT OR REPLACE INTO outpoint (prefix, vout, tx_num, hashx) VALUES (?, ?, ?, ?)",
-    ),
-    deleteUtxo: db.prepare("DELETE FROM utxo WHERE hashx = ? AND tx_num = ? AND vout = ?"),
-    deleteOutpoint: db.prepare(
-      "DELETE FROM outpoint WHERE prefix = ? AND vout = ? AND tx_num = ?",
     ),
     insertUndo: db.prepare("INSERT OR REPLACE INTO undo (height, data) VALUES (?, ?)"),
     pruneUndo: db.prepare("DELETE FROM undo WHERE height < ?"),
@@ -111,34 +114,51 @@ function prepareStatements(db: DatabaseSync) {
     utxoValue: db.prepare(
       "SELECT value FROM utxo WHERE hashx = ? AND tx_num = ? AND vout = ?",
     ),
-    txid: db.prepare("SELECT txid FROM txids WHERE tx_num = ?"),
-    txidRange: db.prepare(
-      "SELECT txid FROM txids WHERE tx_num >= ? AND tx_num < ? ORDER BY tx_num",
+    txid: db.prepare(`SELECT substr(data, ? * 32 + 1, 32) FROM txids WHERE chunk = ?`),
+    // Many txids in one statement: the tx numbers go in as a JSON array.
+    txids: db.prepare(
+      `SELECT substr(t.data, (j.value % ${TXIDS_PER_CHUNK}) * 32 + 1, 32) ` +
+        `FROM json_each(?) j JOIN txids t ON t.chunk = j.value / ${TXIDS_PER_CHUNK} ORDER BY j.key`,
+    ),
+    txidChunkRange: db.prepare(
+      "SELECT data FROM txids WHERE chunk >= ? AND chunk <= ? ORDER BY chunk",
     ),
     header: db.prepare("SELECT header FROM headers WHERE height = ?"),
     headerRange: db.prepare(
       "SELECT header FROM headers WHERE height >= ? AND height < ? ORDER BY height",
     ),
     txEnds: db.prepare("SELECT tx_end FROM headers ORDER BY height"),
-    history: db.prepare(
-      "SELECT h.tx_num, t.txid FROM history h JOIN txids t ON t.tx_num = h.tx_num " +
-        "WHERE h.hashx = ? ORDER BY h.tx_num LIMIT ?",
-    ),
+    history: db.prepare("SELECT tx_num, more FROM history WHERE hashx = ? ORDER BY tx_num"),
     utxos: db.prepare(
-      "SELECT u.tx_num, u.vout, u.value, t.txid FROM utxo u JOIN txids t ON t.tx_num = u.tx_num " +
-        "WHERE u.hashx = ? ORDER BY u.tx_num, u.vout LIMIT ?",
+      "SELECT tx_num, vout, value FROM utxo WHERE hashx = ? ORDER BY tx_num, vout LIMIT ?",
     ),
     balance: db.prepare("SELECT coalesce(sum(value), 0) AS total FROM utxo WHERE hashx = ?"),
     undo: db.prepare("SELECT data FROM undo WHERE height = ?"),
     deleteHistoryFrom: db.prepare("DELETE FROM history WHERE hashx = ? AND tx_num >= ?"),
+    lastHistoryRowBelow: db.prepare(
+      "SELECT tx_num, more FROM history WHERE hashx = ? AND tx_num < ? " +
+        "ORDER BY tx_num DESC LIMIT 1",
+    ),
+    replaceHistoryRow: db.prepare("UPDATE history SET more = ? WHERE hashx = ? AND tx_num = ?"),
     deleteUtxosFrom: db.prepare("DELETE FROM utxo WHERE hashx = ? AND tx_num >= ?"),
     deleteOutpointsOfTx: db.prepare("DELETE FROM outpoint WHERE prefix = ? AND tx_num = ?"),
-    deleteTxidsFrom: db.prepare("DELETE FROM txids WHERE tx_num >= ?"),
+    deleteTxidChunksFrom: db.prepare("DELETE FROM txids WHERE chunk >= ?"),
     deleteHeader: db.prepare("DELETE FROM headers WHERE height = ?"),
     deleteUndo: db.prepare("DELETE FROM undo WHERE height = ?"),
   };
   // Rows as arrays skip building an object per row; node:sqlite has this, its types lag.
-  for (const name of ["history", "utxos", "txidRange", "headerRange", "findOutpoint"] as const) {
+  const arrayStatements = [
+    "history",
+    "utxos",
+    "txid",
+    "txids",
+    "txidChunk",
+    "txidChunkRange",
+    "headerRange",
+    "findOutpoint",
+    "lastHistoryRowBelow",
+  ] as const;
+  for (const name of arrayStatements) {
     (statements[name] as unknown as ArrayRows).setReturnArrays(true);
   }
   return statements;
@@ -146,10 +166,34 @@ function prepareStatements(db: DatabaseSync) {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
+/** The many-row statements of a forward flush. */
+function prepareBulkStatements(db: DatabaseSync) {
+  const insert = (table: string, columns: string) => (rows: string) =>
+    `INSERT INTO ${table} (${columns}) VALUES ${rows}`;
+  const remove = (table: string, columns: string) => (rows: string) =>
+    `DELETE FROM ${table} WHERE (${columns}) IN (VALUES ${rows})`;
+  return {
+    insertHistory: new BulkStatement(db, insert("history", "hashx, tx_num, more"), "(?, ?, ?)"),
+    insertUtxo: new BulkStatement(
+      db,
+      insert("utxo", "hashx, tx_num, vout, value"),
+      "(?, ?, ?, ?)",
+    ),
+    insertOutpoint: new BulkStatement(
+      db,
+      insert("outpoint", "prefix, vout, tx_num, hashx"),
+      "(?, ?, ?, ?)",
+    ),
+    deleteUtxo: new BulkStatement(db, remove("utxo", "hashx, tx_num, vout"), "(?, ?, ?)"),
+    deleteOutpoint: new BulkStatement(db, remove("outpoint", "prefix, vout, tx_num"), "(?, ?, ?)"),
+  };
+}
+
 /** The index on disk plus the in-memory tx count per height. */
 export class IndexStore {
   readonly db: DatabaseSync;
   readonly #sql: Statements;
+  readonly #bulk: ReturnType<typeof prepareBulkStatements>;
   #state: IndexState;
   /** txEnds[h] = cumulative tx count through height h. */
   #txEnds: number[];
@@ -157,6 +201,7 @@ export class IndexStore {
   private constructor(db: DatabaseSync, readonly network: Network) {
     this.db = db;
     this.#sql = prepareStatements(db);
+    this.#bulk = prepareBulkStatements(db);
     this.#state = this.#loadState();
     this.#txEnds = (this.#sql.txEnds.all() as { tx_end: number }[]).map((row) => row.tx_end);
     if (this.#txEnds.length !== this.#state.height + 1) {
@@ -268,9 +313,9 @@ export class IndexStore {
         `flush starts at height ${blocks[0].height}, index is at ${this.#state.height}`,
       );
     }
-    if (last.txEnd !== this.#state.txCount + txids.length) {
+    if (last.txEnd !== this.#state.txCount + txids.length / 32) {
       throw new Error(
-        `flush has ${txids.length} txids, blocks say ${last.txEnd - this.#state.txCount}`,
+        `flush has ${txids.length / 32} txids, blocks say ${last.txEnd - this.#state.txCount}`,
       );
     }
     const sql = this.#sql;
@@ -285,26 +330,28 @@ export class IndexStore {
         sql.insertHeader.run(block.height, block.header, block.txEnd);
         if (block.undo) sql.insertUndo.run(block.height, block.undo);
       }
-      let txNum = this.#state.txCount;
-      for (const txid of txids) sql.insertTxid.run(txNum++, txid);
-      for (const key of [...changes.history.keys()].sort()) {
-        const hashX = fromHex(key);
-        for (const num of changes.history.get(key)!) sql.insertHistory.run(hashX, num);
-      }
+      this.#appendTxids(txids);
+      const bulk = this.#bulk;
+      changes.history((hashX, txNum, more) => bulk.insertHistory.add(hashX, txNum, more));
+      bulk.insertHistory.finish();
       const spends = changes.utxoSpends;
       for (const row of spends.sort(compareUtxoRows)) {
-        sql.deleteUtxo.run(row.hashX, row.txNum, row.vout);
+        bulk.deleteUtxo.add(row.hashX, row.txNum, row.vout);
       }
+      bulk.deleteUtxo.finish();
       for (const row of spends.sort(compareOutpointRows)) {
-        sql.deleteOutpoint.run(row.prefix, row.vout, row.txNum);
+        bulk.deleteOutpoint.add(row.prefix, row.vout, row.txNum);
       }
+      bulk.deleteOutpoint.finish();
       const adds = changes.utxoAdds;
       for (const row of adds.sort(compareUtxoRows)) {
-        sql.insertUtxo.run(row.hashX, row.txNum, row.vout, row.value);
+        bulk.insertUtxo.add(row.hashX, row.txNum, row.vout, row.value);
       }
+      bulk.insertUtxo.finish();
       for (const row of adds.sort(compareOutpointRows)) {
-        sql.insertOutpoint.run(row.prefix, row.vout, row.txNum, row.hashX);
+        bulk.insertOutpoint.add(row.prefix, row.vout, row.txNum, row.hashX);
       }
+      bulk.insertOutpoint.finish();
       sql.pruneUndo.run(changes.pruneUndoBelow);
       this.#writeState(state);
     });
@@ -331,17 +378,65 @@ export class IndexStore {
     return undefined;
   }
 
+  /**
+   * Appends txids (32 bytes each) from tx number txCount on, completing the last partly
+   * filled chunk first. Runs inside the flush's transaction.
+   */
+  #appendTxids(txids: Uint8Array): void {
+    const chunkBytes = TXIDS_PER_CHUNK * 32;
+    let txNum = this.#state.txCount;
+    let offset = 0;
+    while (offset < txids.length) {
+      const chunk = Math.floor(txNum / TXIDS_PER_CHUNK);
+      const used = (txNum % TXIDS_PER_CHUNK) * 32;
+      const take = Math.min(chunkBytes - used, txids.length - offset);
+      let data = txids.subarray(offset, offset + take);
+      if (used > 0) {
+        const [stored] = this.#sql.txidChunk.get(chunk) as unknown as [Uint8Array];
+        data = concatBytes(stored.subarray(0, used), data);
+      }
+      this.#sql.putTxidChunk.run(chunk, data);
+      offset += take;
+      txNum += take / 32;
+    }
+  }
+
   /** Internal-order txid of a tx number. */
   txid(txNum: number): Uint8Array | undefined {
-    return (this.#sql.txid.get(txNum) as { txid: Uint8Array } | undefined)?.txid;
+    if (txNum < 0 || txNum >= this.#state.txCount) return undefined;
+    const row = this.#sql.txid.get(txNum % TXIDS_PER_CHUNK, Math.floor(txNum / TXIDS_PER_CHUNK));
+    return (row as unknown as [Uint8Array] | undefined)?.[0];
+  }
+
+  /** Internal-order txids of committed tx numbers, in the order given. */
+  txids(txNums: readonly number[]): Uint8Array[] {
+    if (txNums.length === 0) return [];
+    const rows = this.#sql.txids.all(JSON.stringify(txNums)) as unknown as [Uint8Array][];
+    if (rows.length !== txNums.length) {
+      throw new Error(`index is missing txids: ${rows.length} of ${txNums.length} found`);
+    }
+    return rows.map((row) => row[0]);
   }
 
   /** Txids of the block at `height`, in block order. */
   blockTxids(height: number): Uint8Array[] {
     if (height < 0 || height > this.#state.height) return [];
     const start = height === 0 ? 0 : this.#txEnds[height - 1];
-    const rows = this.#sql.txidRange.all(start, this.#txEnds[height]) as unknown as [Uint8Array][];
-    return rows.map((row) => row[0]);
+    const end = this.#txEnds[height];
+    if (end === start) return [];
+    const first = Math.floor(start / TXIDS_PER_CHUNK);
+    const rows = this.#sql.txidChunkRange.all(
+      first,
+      Math.floor((end - 1) / TXIDS_PER_CHUNK),
+    ) as unknown as [Uint8Array][];
+    const all = concatBytes(...rows.map((row) => row[0]));
+    const base = first * TXIDS_PER_CHUNK;
+    const out: Uint8Array[] = [];
+    for (let txNum = start; txNum < end; txNum++) {
+      const at = (txNum - base) * 32;
+      out.push(all.subarray(at, at + 32));
+    }
+    return out;
   }
 
   /** Height of the block holding tx number `txNum` (binary search over tx counts). */
@@ -385,21 +480,42 @@ export class IndexStore {
     return header ? headerHash(header) : undefined;
   }
 
+  /** Tx numbers of a script's confirmed history in chain order, at most `limit`. */
+  historyTxNums(hashX: Uint8Array, limit = Number.MAX_SAFE_INTEGER): number[] {
+    const rows = this.#sql.history.all(hashX) as unknown as [number, Uint8Array][];
+    const txNums: number[] = [];
+    for (const [txNum, more] of rows) {
+      if (txNums.length >= limit) break;
+      decodeHistoryRow(txNum, more, txNums, limit);
+    }
+    return txNums;
+  }
+
+  /** History entries of all scripts (a full scan, for checks and tools). */
+  historyEntryCount(): number {
+    const txNums: number[] = [];
+    let total = 0;
+    for (const row of this.db.prepare("SELECT tx_num, more FROM history").iterate()) {
+      const { tx_num, more } = row as { tx_num: number; more: Uint8Array };
+      txNums.length = 0;
+      decodeHistoryRow(tx_num, more, txNums);
+      total += txNums.length;
+    }
+    return total;
+  }
+
   /** Confirmed history of a script in chain order, at most `limit` entries. */
   history(hashX: Uint8Array, limit = Number.MAX_SAFE_INTEGER): HistoryEntry[] {
-    const rows = this.#sql.history.all(hashX, limit) as unknown as [number, Uint8Array][];
-    return rows.map(([txNum, txid]) => ({ txNum, txid }));
+    const txNums = this.historyTxNums(hashX, limit);
+    const txids = this.txids(txNums);
+    return txNums.map((txNum, i) => ({ txNum, txid: txids[i] }));
   }
 
   /** Confirmed unspent outputs of a script, ordered by (tx number, output index). */
   utxos(hashX: Uint8Array, limit = Number.MAX_SAFE_INTEGER): UtxoWithTxid[] {
-    const rows = this.#sql.utxos.all(hashX, limit) as unknown as [
-      number,
-      number,
-      number,
-      Uint8Array,
-    ][];
-    return rows.map(([txNum, vout, value, txid]) => ({ hashX, txNum, vout, value, txid }));
+    const rows = this.#sql.utxos.all(hashX, limit) as unknown as [number, number, number][];
+    const txids = this.txids(rows.map((row) => row[0]));
+    return rows.map(([txNum, vout, value], i) => ({ hashX, txNum, vout, value, txid: txids[i] }));
   }
 
   /** Confirmed balance of a script in satoshis. */

@@ -3,19 +3,15 @@
  * then live mode (poll the best block hash, apply each new block in its own transaction),
  * with reorgs detected both by a block that does not link and by a competing tip.
  */
-import { parseBlock } from "../chain/block.ts";
 import { hashToHex } from "../chain/bytes.ts";
 import { type Daemon, DaemonClosedError, DaemonRpcError } from "../daemon/daemon.ts";
 import type { Logger } from "../log.ts";
+import { digestBlock } from "./block_digest.ts";
+import { BlockParser } from "./block_parser.ts";
 import { BlockProcessor, ChainLinkError } from "./block_processor.ts";
-import { prefetchBlocks } from "./prefetcher.ts";
+import { BadBlockError, type Digester, prefetchBlocks } from "./prefetcher.ts";
 import { findForkHeight, unwindBlocks } from "./reorg.ts";
 import type { IndexStore } from "./store.ts";
-
-/** A block from the daemon is not what it claims to be. */
-export class BadBlockError extends Error {
-  override name = "BadBlockError";
-}
 
 export interface SyncOptions {
   daemon: Daemon;
@@ -26,6 +22,11 @@ export interface SyncOptions {
   cacheMb: number;
   /** Interval of progress lines during initial sync. */
   progressEveryMs?: number;
+  /**
+   * Ranges of at least this many blocks are parsed on a worker thread (default 16); shorter
+   * ones, such as a new block in live mode, on this thread, which saves the thread's start.
+   */
+  workerFromBlocks?: number;
 }
 
 const MB = 1024 * 1024;
@@ -147,33 +148,39 @@ export class ChainSync {
   }
 
   async #applyRange(from: number, to: number, touched: Set<string>): Promise<void> {
+    const parser = to - from + 1 >= (this.options.workerFromBlocks ?? 16)
+      ? new BlockParser()
+      : undefined;
+    const digest: Digester = parser
+      ? (raw, height) => parser.digest(raw, height)
+      : (raw, height) => Promise.resolve(digestBlock(raw, height));
+    try {
+      await this.#applyDigests(digest, from, to, touched);
+    } finally {
+      parser?.close();
+    }
+  }
+
+  async #applyDigests(
+    digest: Digester,
+    from: number,
+    to: number,
+    touched: Set<string>,
+  ): Promise<void> {
     const { daemon, store, log, cacheMb } = this.options;
     const liveMode = !store.state.firstSync;
-    for await (const fetched of prefetchBlocks(daemon, from, to)) {
-      let block;
-      try {
-        block = parseBlock(fetched.raw);
-      } catch (error) {
-        throw new BadBlockError(
-          `daemon sent an unparsable block at height ${fetched.height}: ${
-            (error as Error).message
-          }`,
-        );
-      }
-      const hash = hashToHex(block.header.hash);
-      if (hash !== fetched.hash) {
-        throw new BadBlockError(
-          `daemon sent block ${hash} for height ${fetched.height}, expected ${fetched.hash}`,
-        );
-      }
+    for await (const block of prefetchBlocks(daemon, digest, from, to)) {
+      const started = performance.now();
       this.processor.advance(block, to);
-      this.#bytesSinceStart += fetched.raw.length;
+      this.#bytesSinceStart += block.size;
       if (liveMode) {
-        this.processor.flush();
-        for (const key of this.processor.takeTouched()) touched.add(key);
-        log.info(`block ${fetched.height} ${hash}: ${block.transactions.length} txs`);
+        this.processor.flush(touched);
+        log.info(
+          `block ${block.height} ${hashToHex(block.hash)}: ${block.txCount} txs, applied in ${
+            Math.round(performance.now() - started)
+          } ms`,
+        );
       } else {
-        this.processor.takeTouched();
         if (this.processor.pendingBytes >= cacheMb * MB) this.#flushWithLog();
         this.#maybeLogProgress(to);
       }

@@ -2,46 +2,58 @@
  * Undo records: what unwinding one block needs, kept for the blocks of the reorg window so a
  * reorg never depends on the daemon still having the stale block.
  *
- * Layout: u32 count of spent outputs, then per spent output (in block order)
- * `prefix u64 ‖ vout u32 ‖ hashX 11 ‖ tx_num u64 ‖ value u64`; then u32 count of scripts the
- * block created outputs for, then each hashX (11 bytes).
+ * Layout: LEB128 count of spent outputs, then per spent output (in block order)
+ * `hashX(11) ‖ tx_num ‖ vout ‖ value` (the last three LEB128); then LEB128 count of the
+ * block's spendable outputs, then the hashX (11 bytes) each pays to.
  */
-import { ByteReader, ByteWriter } from "../chain/bytes.ts";
-import type { UtxoRow } from "./store.ts";
-
-const HASHX_SIZE = 11;
+import { ByteReader, ByteWriter, concatBytes } from "../chain/bytes.ts";
+import { HASHX_LENGTH } from "../chain/script.ts";
+import type { UtxoEntry } from "./store.ts";
 
 /** The decoded record of one block. */
 export interface UndoRecord {
   /** Outputs of earlier blocks that this block spent, to be restored. */
-  spent: UtxoRow[];
-  /** Scripts this block paid to, whose newer rows must be removed. */
+  spent: UtxoEntry[];
+  /** Scripts this block paid to (once per output), whose newer rows must be removed. */
   created: Uint8Array[];
 }
 
-/** Serialises an undo record. */
-export function encodeUndo(record: UndoRecord): Uint8Array {
-  const writer = new ByteWriter(8 + record.spent.length * 39 + record.created.length * 11);
-  writer.u32(record.spent.length);
-  for (const row of record.spent) {
-    writer.u64(row.prefix).u32(row.vout).bytes(row.hashX).u64(row.txNum).u64(row.value);
+/** Builds the record of one block as it is applied. */
+export class UndoWriter {
+  #spent = new ByteWriter(1024);
+  #spentCount = 0;
+
+  /** Records a spent output; `hashXs` holds its hashX at `offset`. */
+  spend(hashXs: Uint8Array, offset: number, txNum: number, vout: number, value: number): void {
+    this.#spent.bytes(hashXs.subarray(offset, offset + HASHX_LENGTH));
+    this.#spent.varUint(txNum).varUint(vout).varUint(value);
+    this.#spentCount++;
   }
-  writer.u32(record.created.length);
-  for (const hashX of record.created) writer.bytes(hashX);
-  return writer.finish();
+
+  /** The record, given the hashXs of the block's outputs, 11 bytes each. */
+  finish(outputHashXs: Uint8Array): Uint8Array {
+    const writer = new ByteWriter(this.#spent.length + outputHashXs.length + 16);
+    writer.varUint(this.#spentCount).bytes(this.#spent.finish());
+    return writer.varUint(outputHashXs.length / HASHX_LENGTH).bytes(outputHashXs).finish();
+  }
+}
+
+/** Serialises a whole record (for tests and tools; the indexer uses UndoWriter). */
+export function encodeUndo(record: UndoRecord): Uint8Array {
+  const writer = new UndoWriter();
+  for (const row of record.spent) writer.spend(row.hashX, 0, row.txNum, row.vout, row.value);
+  return writer.finish(concatBytes(...record.created));
 }
 
 /** Parses an undo record. */
 export function decodeUndo(data: Uint8Array): UndoRecord {
   const reader = new ByteReader(data);
-  const spent: UtxoRow[] = new Array(reader.u32());
+  const spent: UtxoEntry[] = new Array(reader.varUint());
   for (let i = 0; i < spent.length; i++) {
-    const prefix = reader.u64();
-    const vout = reader.u32();
-    const hashX = reader.bytesView(HASHX_SIZE);
-    spent[i] = { prefix, vout, hashX, txNum: reader.u64(), value: reader.u64() };
+    const hashX = reader.bytesView(HASHX_LENGTH);
+    spent[i] = { hashX, txNum: reader.varUint(), vout: reader.varUint(), value: reader.varUint() };
   }
-  const created: Uint8Array[] = new Array(reader.u32());
-  for (let i = 0; i < created.length; i++) created[i] = reader.bytesView(HASHX_SIZE);
+  const created: Uint8Array[] = new Array(reader.varUint());
+  for (let i = 0; i < created.length; i++) created[i] = reader.bytesView(HASHX_LENGTH);
   return { spent, created };
 }

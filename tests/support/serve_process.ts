@@ -1,6 +1,8 @@
 /** A real `electrumx serve` child process for end-to-end tests, with its log collected. */
 import { DatabaseSync } from "node:sqlite";
 import { DATABASE_FILE } from "../../src/index/schema.ts";
+import { decodeHistoryRow } from "../../src/index/history_rows.ts";
+import { toHex } from "../../src/chain/bytes.ts";
 import type { RegtestNode } from "../../src/regtest/node.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -81,7 +83,11 @@ export function indexHeight(dbDir: string): number {
   }
 }
 
-/** Every row of the index tables, for comparing two databases. */
+/**
+ * Every row of the index tables, for comparing two databases. History comes as one
+ * `[hashX hex, tx_num]` pair per entry: how entries are packed into rows depends on where
+ * flushes fell, which differs between an interrupted and an uninterrupted sync.
+ */
 export function dumpIndex(
   dbDir: string,
   tables = ["headers", "txids", "history", "utxo", "outpoint", "undo"],
@@ -90,10 +96,19 @@ export function dumpIndex(
   try {
     const result: Record<string, unknown[]> = {};
     for (const table of tables) {
-      result[table] = db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all();
+      const rows = db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all();
+      result[table] = table === "history" ? historyEntries(rows) : rows;
     }
     return result;
   } finally {
     db.close();
   }
+}
+
+function historyEntries(rows: Record<string, unknown>[]): [string, number][] {
+  return rows.flatMap((row) => {
+    const txNums: number[] = [];
+    decodeHistoryRow(row.tx_num as number, row.more as Uint8Array, txNums);
+    return txNums.map((txNum): [string, number] => [toHex(row.hashx as Uint8Array), txNum]);
+  });
 }
