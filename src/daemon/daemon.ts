@@ -126,6 +126,25 @@ export class Daemon {
     return replies.map((raw) => typeof raw === "string" ? fromHex(raw) : raw);
   }
 
+  /** The JSON-RPC batch body of getBlockHashes(first, count), for a helper thread to send. */
+  static blockHashesRequest(first: number, count: number): string {
+    return JSON.stringify(
+      Array.from({ length: count }, (_, id) => ({
+        jsonrpc: "1.0",
+        id,
+        method: "getblockhash",
+        params: [first + id],
+      })),
+    );
+  }
+
+  /** The JSON-RPC batch body of getRawBlocks(hashes), for a helper thread to send. */
+  static rawBlocksRequest(hashes: string[]): string {
+    return JSON.stringify(
+      hashes.map((hash, id) => ({ jsonrpc: "1.0", id, method: "getblock", params: [hash, false] })),
+    );
+  }
+
   /** One raw block header (80 bytes) by display-hex hash. */
   async getRawHeader(hash: string): Promise<Uint8Array> {
     return fromHex(await this.call<string>("getblockheader", [hash, false]));

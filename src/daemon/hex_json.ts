@@ -6,8 +6,11 @@
  */
 import { DecodeError } from "../chain/bytes.ts";
 
-/** Strings at least this long that are all hex become bytes; shorter ones stay strings. */
-const MIN_BLOB_HEX = 64;
+/**
+ * Strings at least this long that are all hex become bytes; shorter ones, such as 64-digit
+ * hashes, stay strings. 160 digits is an 80-byte header, less than any block.
+ */
+const MIN_BLOB_HEX = 160;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 /** Marks a decoded blob in the skeleton; '@' cannot occur in a hex string. */
@@ -68,7 +71,7 @@ function restoreBlobs(value: unknown, blobs: Uint8Array[]): unknown {
 }
 
 /**
- * Parses JSON text given as UTF-8 bytes. String values of at least 64 hex digits come back as
+ * Parses JSON text given as UTF-8 bytes. String values of at least 160 hex digits come back as
  * Uint8Array; everything else exactly as JSON.parse gives it. Throws SyntaxError or DecodeError
  * on malformed input.
  */

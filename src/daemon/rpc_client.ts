@@ -254,15 +254,32 @@ export class RpcClient {
     return this.#cookieAuth;
   }
 
+  /**
+   * Where and how the next request would go: the current endpoint's URL and headers. For a
+   * helper thread that makes its own requests and falls back to this client on any failure.
+   */
+  async requestTarget(): Promise<{ url: string; headers: Record<string, string> }> {
+    const endpoint = this.#endpoints[this.#current];
+    return { url: endpoint.endpoint, headers: await this.#headers(endpoint, false) };
+  }
+
+  async #headers(
+    endpoint: DaemonEndpoint,
+    refreshCookie: boolean,
+  ): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    const authorization = await this.#authorization(endpoint, refreshCookie);
+    if (authorization) headers.authorization = authorization;
+    return headers;
+  }
+
   async #post(
     endpoint: DaemonEndpoint,
     body: unknown,
     hexBlobs: boolean,
     retriedAuth = false,
   ): Promise<unknown> {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    const authorization = await this.#authorization(endpoint, retriedAuth);
-    if (authorization) headers.authorization = authorization;
+    const headers = await this.#headers(endpoint, retriedAuth);
     const signal = AbortSignal.any([
       this.#aborter.signal,
       AbortSignal.timeout(this.options.timeoutMs ?? 60_000),

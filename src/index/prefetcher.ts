@@ -3,12 +3,9 @@
  * daemon's work, parsing and index writes overlap: batched getblockhash + getblock calls,
  * sized by recent block sizes, with a bounded number of bytes in flight.
  */
-import { hashToHex } from "../chain/bytes.ts";
-import type { Daemon } from "../daemon/daemon.ts";
+import { DecodeError, hashToHex } from "../chain/bytes.ts";
 import type { BlockDigest } from "./block_digest.ts";
-
-/** Digests a raw block; rejects if it is not a valid block. */
-export type Digester = (raw: Uint8Array, height: number) => Promise<BlockDigest>;
+import type { BlockSource, FetchedBlocks } from "./block_source.ts";
 
 /** A block that does not parse, or is not the block the daemon named for its height. */
 export class BadBlockError extends Error {
@@ -22,62 +19,55 @@ export interface PrefetchOptions {
   maxBatch?: number;
 }
 
-/** Digests one fetched block and checks it is the block the daemon named for its height. */
-async function checkedDigest(
-  digest: Digester,
-  raw: Uint8Array,
-  height: number,
-  hash: string,
-): Promise<BlockDigest> {
-  let block: BlockDigest;
+/** Fetches a batch and checks each block is the one the daemon named for its height. */
+async function fetchChecked(
+  source: BlockSource,
+  first: number,
+  count: number,
+): Promise<FetchedBlocks> {
+  let fetched: FetchedBlocks;
   try {
-    block = await digest(raw, height);
+    fetched = await source.fetch(first, count);
   } catch (error) {
-    throw new BadBlockError(
-      `daemon sent an unparsable block at height ${height}: ${(error as Error).message}`,
-    );
+    if (!(error instanceof DecodeError)) throw error;
+    throw new BadBlockError(`daemon sent an unparsable block: ${error.message}`);
   }
-  const got = hashToHex(block.hash);
-  if (got !== hash) {
-    throw new BadBlockError(`daemon sent block ${got} for height ${height}, expected ${hash}`);
-  }
-  return block;
+  fetched.digests.forEach((block, i) => {
+    const got = hashToHex(block.hash);
+    if (got !== fetched.hashes[i]) {
+      throw new BadBlockError(
+        `daemon sent block ${got} for height ${first + i}, expected ${fetched.hashes[i]}`,
+      );
+    }
+  });
+  return fetched;
 }
 
 /**
  * Yields the digests of blocks `from..to` in order. Up to `targetBytes` of blocks are
- * requested ahead of the consumer, and each is handed to `digest` as soon as it arrives; the
- * first batch is small so the first block arrives quickly.
+ * requested ahead of the consumer; the first batch is small so the first block arrives
+ * quickly.
  */
 export async function* prefetchBlocks(
-  daemon: Daemon,
-  digest: Digester,
+  source: BlockSource,
   from: number,
   to: number,
   options: PrefetchOptions = {},
 ): AsyncGenerator<BlockDigest> {
-  const targetBytes = options.targetBytes ?? 32 * 1024 * 1024;
+  const targetBytes = options.targetBytes ?? 64 * 1024 * 1024;
   const maxBatch = options.maxBatch ?? 500;
   let averageSize = 0;
   let next = from;
-  const pending: Promise<{ bytes: number; digests: Promise<BlockDigest>[] }>[] = [];
+  const pending: Promise<FetchedBlocks>[] = [];
   let bytesAhead = 0;
 
   function request(): void {
-    const perBatch = averageSize === 0 ? 4 : Math.floor(targetBytes / 4 / averageSize);
+    const perBatch = averageSize === 0 ? 4 : Math.floor(targetBytes / 8 / averageSize);
     const count = Math.max(1, Math.min(maxBatch, perBatch, to - next + 1));
     const first = next;
     next += count;
     bytesAhead += count * (averageSize || 1);
-    const batch = (async () => {
-      const hashes = await daemon.getBlockHashes(first, count);
-      const raws = await daemon.getRawBlocks(hashes);
-      let bytes = 0;
-      for (const raw of raws) bytes += raw.length;
-      const digests = raws.map((raw, i) => checkedDigest(digest, raw, first + i, hashes[i]));
-      for (const result of digests) result.catch(() => {}); // surfaced when awaited below
-      return { bytes, digests };
-    })();
+    const batch = fetchChecked(source, first, count);
     batch.catch(() => {}); // surfaced when awaited below
     pending.push(batch);
   }
@@ -85,7 +75,7 @@ export async function* prefetchBlocks(
   try {
     while (next <= to || pending.length > 0) {
       while (
-        next <= to && (pending.length === 0 || bytesAhead < targetBytes) && pending.length < 8
+        next <= to && (pending.length === 0 || bytesAhead < targetBytes) && pending.length < 16
       ) {
         request();
       }
@@ -95,7 +85,7 @@ export async function* prefetchBlocks(
         ? batch.bytes / count
         : averageSize * 0.8 + (batch.bytes / count) * 0.2;
       bytesAhead = Math.max(0, bytesAhead - count * averageSize);
-      for (const result of batch.digests) yield await result;
+      yield* batch.digests;
     }
   } finally {
     // Stop waiting on requests the consumer no longer wants.

@@ -8,32 +8,34 @@ const blob = (n: number, seed: number) =>
 
 Deno.test("long hex strings become bytes, everything else parses as JSON.parse would", () => {
   const a = blob(500, 7);
-  const b = blob(32, 13);
+  const b = blob(80, 13);
   const text = ` [ {"result" : "${toHex(a)}", "error":null,"id":1},
     {"id":2,"error":null,"result":"${toHex(b).toUpperCase()}"},
     {"result":"abcd","error":{"code":-5,"message":"Block \\"x\\" not found: é"},"id":3},
-    {"result":"${"0".repeat(63)}","id":4}, {"result":"${"g".repeat(80)}","id":5} ]`;
+    {"result":"${"0".repeat(161)}","id":4}, {"result":"${"g".repeat(200)}","id":5},
+    {"result":"${"ab".repeat(32)}","id":6} ]`;
   const parsed = parseJsonWithHexBlobs(encode(text)) as Record<string, unknown>[];
   assert.deepEqual(parsed[0].result, a);
   assert.deepEqual(parsed[1].result, b);
   assert.equal(parsed[2].result, "abcd");
   assert.deepEqual(parsed[2].error, { code: -5, message: 'Block "x" not found: é' });
-  assert.equal(parsed[3].result, "0".repeat(63), "odd-length hex stays a string");
-  assert.equal(parsed[4].result, "g".repeat(80), "non-hex stays a string");
+  assert.equal(parsed[3].result, "0".repeat(161), "odd-length hex stays a string");
+  assert.equal(parsed[4].result, "g".repeat(200), "non-hex stays a string");
+  assert.equal(parsed[5].result, "ab".repeat(32), "a 32-byte hash stays a string");
 });
 
 Deno.test("a hex-looking run inside a string with escapes is not mistaken for a blob", () => {
-  const hex = "ab".repeat(40);
+  const hex = "ab".repeat(100);
   const text = `{"message":"x\\"${hex}\\"y","result":null}`;
   assert.deepEqual(parseJsonWithHexBlobs(encode(text)), JSON.parse(text));
 });
 
 Deno.test("a document containing the blob tag character is parsed the plain way", () => {
-  const text = `{"result":"@blob:0","other":"${"ab".repeat(40)}"}`;
+  const text = `{"result":"@blob:0","other":"${"ab".repeat(100)}"}`;
   assert.deepEqual(parseJsonWithHexBlobs(encode(text)), JSON.parse(text));
 });
 
 Deno.test("malformed JSON is refused", () => {
-  assert.throws(() => parseJsonWithHexBlobs(encode(`[{"result":"${"ab".repeat(40)}"`)));
+  assert.throws(() => parseJsonWithHexBlobs(encode(`[{"result":"${"ab".repeat(100)}"`)));
   assert.throws(() => parseJsonWithHexBlobs(encode(`{"result":"abc`)));
 });
