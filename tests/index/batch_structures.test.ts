@@ -1,0 +1,115 @@
+/**
+ * The block processor's in-memory structures against plain Maps: the UTXO cache through
+ * growth and compaction, the history batch's order and per-tx dedup, and the history row
+ * format's round trip and size cap.
+ */
+import assert from "node:assert/strict";
+import { Random } from "../../src/regtest/activity.ts";
+import { compareBytes, toHex } from "../../src/chain/bytes.ts";
+import { HistoryBatch } from "../../src/index/history_batch.ts";
+import {
+  decodeHistoryRow,
+  encodeHistoryRows,
+  MAX_ROW_ENTRIES,
+} from "../../src/index/history_rows.ts";
+import { UtxoCache } from "../../src/index/utxo_cache.ts";
+
+function randomBytes(random: Random, length: number): Uint8Array {
+  return Uint8Array.from({ length }, () => random.int(0, 255));
+}
+
+Deno.test("the UTXO cache agrees with a Map through growth, spends and compaction", () => {
+  const random = new Random(7);
+  const txids = { bytes: new Uint8Array(32 * 3000) };
+  for (let i = 0; i < 3000; i++) txids.bytes.set(randomBytes(random, 32), 32 * i);
+  // Two txs share their first 4 bytes, so their outputs collide in the hash table.
+  txids.bytes.copyWithin(32 * 1, 0, 4);
+  const cache = new UtxoCache(txids, 16);
+  const model = new Map<string, { value: number; hashX: string }>();
+  const key = (tx: number, vout: number) => `${tx}:${vout}`;
+  for (let tx = 0; tx < 3000; tx++) {
+    for (let vout = 0; vout < 3; vout++) {
+      const hashX = randomBytes(random, 11);
+      const value = random.int(0, 999_999);
+      cache.add(tx, vout, hashX, 0, value);
+      model.set(key(tx, vout), { value, hashX: toHex(hashX) });
+    }
+    // Spend a few random earlier outputs, as blocks do.
+    for (let k = 0; k < 2; k++) {
+      const spentTx = random.int(0, tx);
+      const vout = random.int(0, 2);
+      const taken = cache.take(txids.bytes, 32 * spentTx, vout);
+      const expected = model.get(key(spentTx, vout));
+      if (!expected) {
+        assert.equal(taken, undefined, "an output already spent is not found again");
+        continue;
+      }
+      assert.ok(taken, `output ${key(spentTx, vout)} is found`);
+      assert.equal(taken.txIndex, spentTx);
+      assert.equal(taken.value, expected.value);
+      assert.equal(
+        toHex(taken.hashXs.subarray(taken.hashXOffset, taken.hashXOffset + 11)),
+        expected.hashX,
+      );
+      model.delete(key(spentTx, vout));
+    }
+  }
+  assert.equal(cache.size, model.size);
+  const left = new Map<string, number>();
+  cache.forEach((output) => left.set(key(output.txIndex, output.vout), output.value));
+  assert.deepEqual(left, new Map([...model].map(([k, v]) => [k, v.value])));
+  const other = randomBytes(random, 32);
+  assert.equal(cache.take(other, 0, 0), undefined, "an unknown txid is not found");
+});
+
+Deno.test("the history batch keeps each script's tx numbers once each, rows in key order", () => {
+  const random = new Random(3);
+  const scripts = Array.from({ length: 500 }, () => randomBytes(random, 11));
+  const batch = new HistoryBatch(8);
+  const model = new Map<string, number[]>();
+  for (let txNum = 1000; txNum < 4000; txNum++) {
+    for (let k = 0; k < 3; k++) {
+      // Heavy reuse: a few scripts get most entries; repeats within a tx count once.
+      const script = scripts[Math.min(random.int(0, 499), random.int(0, 499))];
+      batch.add(script, 0, txNum);
+      const list = model.get(toHex(script)) ?? [];
+      if (list[list.length - 1] !== txNum) list.push(txNum);
+      model.set(toHex(script), list);
+    }
+  }
+  assert.equal(batch.scriptCount, model.size);
+  const rows: { hashX: Uint8Array; txNum: number; more: Uint8Array }[] = [];
+  batch.rows((hashX, txNum, more) =>
+    rows.push({ hashX: hashX.slice(), txNum, more: more.slice() })
+  );
+  for (let i = 1; i < rows.length; i++) {
+    const order = compareBytes(rows[i - 1].hashX, rows[i].hashX) ||
+      rows[i - 1].txNum - rows[i].txNum;
+    assert.ok(order < 0, "rows come in (hashX, tx_num) order");
+  }
+  const decoded = new Map<string, number[]>();
+  for (const row of rows) {
+    const list = decoded.get(toHex(row.hashX)) ?? [];
+    decodeHistoryRow(row.txNum, row.more, list);
+    decoded.set(toHex(row.hashX), list);
+  }
+  assert.deepEqual(decoded, model);
+  assert.equal(batch.entryCount, [...model.values()].reduce((n, list) => n + list.length, 0));
+});
+
+Deno.test("history rows round-trip, hold at most MAX_ROW_ENTRIES and honour a limit", () => {
+  const txNums = [5];
+  for (let i = 1; i < 1000; i++) {
+    txNums.push(txNums[i - 1] + 1 + (i % 7) * 1000 + (i === 500 ? 2 ** 40 : 0));
+  }
+  const rows = encodeHistoryRows(txNums);
+  assert.equal(rows.length, Math.ceil(1000 / MAX_ROW_ENTRIES));
+  const out: number[] = [];
+  for (const row of rows) decodeHistoryRow(row.txNum, row.more, out);
+  assert.deepEqual(out, txNums);
+  assert.ok(rows.every((row) => row.more.length < 1000), "every row fits without overflow");
+  const limited: number[] = [];
+  for (const row of rows) decodeHistoryRow(row.txNum, row.more, limited, 300);
+  assert.deepEqual(limited, txNums.slice(0, 300));
+  assert.deepEqual(encodeHistoryRows([42]), [{ txNum: 42, more: new Uint8Array(0) }]);
+});
