@@ -5,6 +5,17 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 unset RUST_BACKTRACE
 bash scripts/setup.sh || exit 1
+# The end-to-end wallet test drives Debian's Electrum; install it where we can (root + apt).
+if ! command -v electrum >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "test: installing Debian's electrum wallet for the end-to-end test" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get install -y -qq electrum || { apt-get update -qq && apt-get install -y -qq electrum; }; } \
+      >/dev/null 2>&1 || echo "test: could not install electrum; the wallet test will fail" >&2
+  else
+    echo "test: the wallet test needs Debian's electrum: sudo apt-get install electrum" >&2
+  fi
+fi
 export PATH="$PWD/tools/deno/node_modules/.bin:$PATH" NO_COLOR=1
 
 log=$(mktemp)
