@@ -8,8 +8,10 @@
  *
  *   deno run --allow-all scripts/bench_sync.ts [--txs 100000,1000000,5000000] [--runs 3]
  */
-import { type ChainManifest, readManifest } from "../src/bench/chain_directory.ts";
-import { DEFAULT_CHAIN_SHAPE, GENERATOR_VERSION } from "../src/bench/chain_generator.ts";
+import { cachedChain } from "../src/bench/chain_cache.ts";
+import { readManifest } from "../src/bench/chain_directory.ts";
+import { median, textTable, writeResults } from "../src/bench/report.ts";
+import { DEFAULT_CHAIN_SHAPE } from "../src/bench/chain_generator.ts";
 import { startReplayProcess } from "../src/bench/replay_process.ts";
 import { compareIndexWithTruth } from "../src/bench/truth.ts";
 import { NETWORKS } from "../src/chain/networks.ts";
@@ -80,39 +82,6 @@ interface Settings {
   results: string;
   keepDb: boolean;
   quiet: boolean;
-}
-
-/** The chain of `txs` transactions, generated in a subprocess unless cached. */
-async function chainFor(txs: number, settings: Settings): Promise<[string, ChainManifest]> {
-  const directory = `${settings.chains}/seed${settings.seed}-txs${txs}-per${settings.txsPerBlock}`;
-  try {
-    const manifest = readManifest(directory);
-    if (manifest.generatorVersion === GENERATOR_VERSION) return [directory, manifest];
-  } catch {
-    // not generated yet
-  }
-  console.error(`generating ${directory} …`);
-  const script = new URL("./generate_chain.ts", import.meta.url).pathname;
-  const { success } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      script,
-      "--out",
-      directory,
-      "--txs",
-      String(txs),
-      "--txs-per-block",
-      String(settings.txsPerBlock),
-      "--seed",
-      String(settings.seed),
-    ],
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (!success) throw new Error(`generating ${directory} failed`);
-  return [directory, readManifest(directory)];
 }
 
 /** Peak resident set size since the last reset, in bytes (Linux), else undefined. */
@@ -206,14 +175,8 @@ async function syncInWorker(url: string, chain: string, settings: Settings): Pro
   return JSON.parse(text.split("\n").pop()!) as RunFigures;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 async function benchSize(txs: number, settings: Settings): Promise<SizeResult> {
-  const [directory, manifest] = await chainFor(txs, settings);
+  const [directory, manifest] = await cachedChain(txs, settings);
   const replay = await startReplayProcess(directory);
   const runs: RunFigures[] = [];
   try {
@@ -284,10 +247,7 @@ function table(results: SizeResult[]): string {
     r.dbPercentOfRaw.toFixed(0),
     r.runs.every((run) => run.problems.length === 0) ? "ok" : "FAILED",
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]): string =>
-    cells.map((cell, i) => cell.padStart(widths[i])).join("  ");
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+  return textTable(header, rows);
 }
 
 async function main(): Promise<void> {
@@ -340,24 +300,14 @@ async function main(): Promise<void> {
   const results: SizeResult[] = [];
   for (const txs of sizes) results.push(await benchSize(txs, settings));
   console.log(table(results));
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const path = `${settings.results}/sync-${stamp}.json`;
-  Deno.mkdirSync(settings.results, { recursive: true });
-  Deno.writeTextFileSync(
-    path,
-    JSON.stringify(
-      {
-        version: VERSION,
-        deno: Deno.version.deno,
-        cpus: navigator.hardwareConcurrency,
-        date: new Date().toISOString(),
-        settings,
-        results,
-      },
-      null,
-      2,
-    ) + "\n",
-  );
+  const path = writeResults(settings.results, "sync", {
+    version: VERSION,
+    deno: Deno.version.deno,
+    cpus: navigator.hardwareConcurrency,
+    date: new Date().toISOString(),
+    settings,
+    results,
+  });
   console.log(`results written to ${path}`);
   if (results.some((r) => r.runs.some((run) => run.problems.length > 0))) Deno.exitCode = 1;
 }

@@ -1,0 +1,403 @@
+/**
+ * Query and session benchmark against a real `electrumx serve` on a generated mainnet-shaped
+ * chain served by the replay daemon (the index is synced once and kept under --results):
+ *
+ * 1. load: N concurrent TCP sessions (100 and 1,000 by default), each with one request in
+ *    flight, issue get_history, get_balance and listunspent for scripts of the chain for a
+ *    fixed time; requests/s and p50/p99 latency per method;
+ * 2. heavy history: get_history of the sample scripts with the most history (10,000+
+ *    entries), p50/p99;
+ * 3. capacity: 10,000 sessions holding 100,000 script-hash subscriptions, time to set up,
+ *    server RSS, and a ping's latency while they are held;
+ * 4. fan-out: with all of them subscribed to headers, the replay daemon mines a block; time
+ *    from the block to the last session's header notification, and the script notifications.
+ *
+ * Answers are checked: balances and history counts of the truth sample must match. The
+ * server runs with cost limits raised and MAX_SESSIONS above the session count, as an
+ * operator of a private high-load server would set them. Loopback only; bounded in sessions
+ * and time. Prints tables and writes bench/results/query-<time>.json.
+ *
+ *   deno run --allow-all scripts/bench_query.ts [--txs 1000000] [--sessions 100,1000]
+ *     [--seconds 10] [--capacity 10000] [--subs-per-session 10]
+ */
+import { cachedChain } from "../src/bench/chain_cache.ts";
+import { StoredChain } from "../src/bench/chain_directory.ts";
+import { DEFAULT_CHAIN_SHAPE } from "../src/bench/chain_generator.ts";
+import { LoadClient, percentile } from "../src/bench/load_client.ts";
+import { startReplayProcess } from "../src/bench/replay_process.ts";
+import { textTable, writeResults } from "../src/bench/report.ts";
+import { parseBlock } from "../src/chain/block.ts";
+import { scriptHash } from "../src/chain/script.ts";
+import { isUnspendable } from "../src/chain/script.ts";
+import { Daemon } from "../src/daemon/daemon.ts";
+import { findFreePort } from "../src/regtest/node.ts";
+import { VERSION } from "../src/version.ts";
+import { ScriptCli } from "./script_cli.ts";
+
+const USAGE = `usage: bench_query.ts [options]
+  --txs N                 chain size in transactions (default 1000000)
+  --sessions LIST         concurrent sessions of the load phases (default 100,1000)
+  --seconds S             length of each load phase (default 10)
+  --capacity N            sessions of the capacity and fan-out phases (default 10000)
+  --subs-per-session K    script-hash subscriptions per capacity session (default 10)
+  --chains DIR            cached chains (default bench/chains)
+  --results DIR           results and the kept index (default bench/results)
+  --help                  this text`;
+
+const cli = new ScriptCli("bench_query", USAGE);
+const values = cli.parse({
+  txs: { type: "string" },
+  sessions: { type: "string" },
+  seconds: { type: "string" },
+  capacity: { type: "string" },
+  "subs-per-session": { type: "string" },
+  chains: { type: "string" },
+  results: { type: "string" },
+  help: { type: "boolean" },
+});
+const settings = {
+  txs: cli.wholeNumber(values.txs, "txs", 1_000_000, 1),
+  sessions: (values.sessions ?? "100,1000").split(",").map((n) =>
+    cli.wholeNumber(n, "sessions", 0, 1)
+  ),
+  seconds: cli.wholeNumber(values.seconds, "seconds", 10, 1),
+  capacity: cli.wholeNumber(values.capacity, "capacity", 10_000, 1),
+  subsPerSession: cli.wholeNumber(values["subs-per-session"], "subs-per-session", 10, 1),
+  chains: values.chains ?? "bench/chains",
+  results: values.results ?? "bench/results",
+};
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The `serve` process, its log, and its resident memory. */
+class Server {
+  readonly child: Deno.ChildProcess;
+  log = "";
+
+  constructor(env: Record<string, string>) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", MAIN, "serve"],
+      env: { NO_COLOR: "1", ALLOW_ROOT: "1", ...env },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    this.child = child;
+    (async () => {
+      for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+        this.log += chunk;
+        if (this.log.length > 1_000_000) this.log = this.log.slice(-100_000);
+      }
+    })();
+  }
+
+  async waitForLog(pattern: RegExp, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.log)) {
+      if (Date.now() > deadline) throw new Error(`serve did not log ${pattern}:\n${this.log}`);
+      await sleep(200);
+    }
+  }
+
+  rssMb(): number {
+    const status = Deno.readTextFileSync(`/proc/${this.child.pid}/status`);
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  }
+
+  async stop(): Promise<void> {
+    this.child.kill("SIGTERM");
+    await this.child.status;
+  }
+}
+
+/** Script hashes of outputs in the chain's last blocks: a broad, realistic query mix. */
+function chainScriptHashes(chain: string, blocks: number, wanted: number): string[] {
+  const stored = StoredChain.open(chain);
+  const found = new Set<string>();
+  try {
+    for (let height = blocks - 1; height > 0 && found.size < wanted; height--) {
+      for (const tx of parseBlock(stored.readBlock(height)).transactions) {
+        for (const output of tx.outputs) {
+          if (!isUnspendable(output.script)) found.add(scriptHash(output.script));
+        }
+      }
+    }
+  } finally {
+    stored.close();
+  }
+  return [...found].slice(0, wanted);
+}
+
+async function connectAll(port: number, count: number): Promise<LoadClient[]> {
+  const clients: LoadClient[] = [];
+  for (let i = 0; i < count; i += 200) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(200, count - i) }, () => LoadClient.connect(port)),
+    );
+    await Promise.all(batch.map((c) => c.request("server.version", ["bench", "1.4"])));
+    clients.push(...batch);
+  }
+  return clients;
+}
+
+const METHODS = [
+  "blockchain.scripthash.get_history",
+  "blockchain.scripthash.get_balance",
+  "blockchain.scripthash.listunspent",
+];
+
+/** Closed-loop load: every session keeps one request in flight for `seconds`. */
+async function loadPhase(port: number, sessions: number, scripts: string[]) {
+  const clients = await connectAll(port, sessions);
+  const latencies = new Map(METHODS.map((m) => [m, [] as number[]]));
+  let errors = 0;
+  const end = performance.now() + settings.seconds * 1000;
+  const started = performance.now();
+  await Promise.all(clients.map(async (client, i) => {
+    let n = i;
+    while (performance.now() < end) {
+      const method = METHODS[n % METHODS.length];
+      const reply = await client.request(method, [scripts[(n * 7919) % scripts.length]]);
+      if (reply.error) errors++;
+      else latencies.get(method)!.push(reply.ms);
+      n++;
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  for (const client of clients) client.close();
+  const total = [...latencies.values()].reduce((sum, list) => sum + list.length, 0);
+  return {
+    sessions,
+    seconds,
+    requestsPerSecond: total / seconds,
+    errors,
+    methods: Object.fromEntries(
+      [...latencies].map(([method, list]) => [method, {
+        requests: list.length,
+        p50: percentile(list, 50),
+        p99: percentile(list, 99),
+      }]),
+    ),
+  };
+}
+
+async function main(): Promise<void> {
+  const [chain, manifest] = await cachedChain(settings.txs, {
+    chains: settings.chains,
+    seed: 1,
+    txsPerBlock: DEFAULT_CHAIN_SHAPE.txsPerBlock,
+  });
+  const replay = await startReplayProcess(chain);
+  const dbDir = `${settings.results}/query-db-${chain.split("/").pop()}`;
+  const tcpPort = findFreePort();
+  const server = new Server({
+    DAEMON_URL: replay.url,
+    NET: "regtest",
+    DB_DIRECTORY: dbDir,
+    SERVICES: `tcp://127.0.0.1:${tcpPort}`,
+    RPC_PORT: String(findFreePort()),
+    MAX_SESSIONS: String(settings.capacity + 1000),
+    COST_SOFT_LIMIT: "1000000000",
+    COST_HARD_LIMIT: "2000000000",
+    DAEMON_POLL_INTERVAL_BLOCKS: "100",
+    PEER_DISCOVERY: "off",
+    LOG_LEVEL: "INFO",
+  });
+  const daemon = new Daemon({ urls: [replay.url] });
+  const results: Record<string, unknown> = {
+    version: VERSION,
+    deno: Deno.version.deno,
+    cpus: navigator.hardwareConcurrency,
+    date: new Date().toISOString(),
+    chain,
+    settings,
+  };
+  try {
+    console.error(`syncing or opening the index in ${dbDir} …`);
+    await server.waitForLog(
+      new RegExp(`TCP server listening on 127\\.0\\.0\\.1:${tcpPort}`),
+      600_000,
+    );
+    const truth = manifest.truth.scripts;
+    const scripts = [
+      ...truth.map((s) => s.scriptHash),
+      ...chainScriptHashes(chain, manifest.blocks, 20_000),
+    ];
+
+    // Answers are checked against the generator's truth before anything is timed.
+    const [checker] = await connectAll(tcpPort, 1);
+    for (const sample of truth) {
+      const balance = await checker.request("blockchain.scripthash.get_balance", [
+        sample.scriptHash,
+      ]);
+      const history = await checker.request("blockchain.scripthash.get_history", [
+        sample.scriptHash,
+      ]);
+      const confirmed = (balance.result as { confirmed: number }).confirmed;
+      if (
+        confirmed !== sample.balance || (history.result as unknown[]).length !== sample.historyCount
+      ) {
+        throw new Error(`wrong answer for ${sample.scriptHash}: balance ${confirmed}`);
+      }
+    }
+    console.error(`answers for ${truth.length} sample scripts match the chain's truth`);
+
+    const load = [];
+    for (const sessions of settings.sessions) {
+      console.error(`load: ${sessions} sessions for ${settings.seconds}s …`);
+      load.push(await loadPhase(tcpPort, sessions, scripts));
+    }
+    results.load = load;
+    console.log(textTable(
+      [
+        "sessions",
+        "req/s",
+        "errors",
+        ...METHODS.flatMap((m) => [`${m.split(".").pop()} p50 ms`, "p99 ms"]),
+      ],
+      load.map((phase) => [
+        String(phase.sessions),
+        Math.round(phase.requestsPerSecond).toLocaleString("en-US"),
+        String(phase.errors),
+        ...METHODS.flatMap((m) => {
+          const figures = (phase.methods as Record<string, { p50: number; p99: number }>)[m];
+          return [figures.p50.toFixed(1), figures.p99.toFixed(1)];
+        }),
+      ]),
+    ));
+
+    // Heavy histories: the sample scripts with 10,000 entries or more, no cache help (each
+    // request is for the next script in turn, and the server's history cache holds them all).
+    const heavy = truth.filter((s) => s.historyCount >= 10_000);
+    const heavyRows = [];
+    for (const sample of heavy) {
+      const latencies: number[] = [];
+      const clients = await connectAll(tcpPort, 10);
+      await Promise.all(clients.map(async (client) => {
+        for (let i = 0; i < 20; i++) {
+          const reply = await client.request("blockchain.scripthash.get_history", [
+            sample.scriptHash,
+          ]);
+          if (reply.error) throw new Error(`get_history failed: ${reply.error.message}`);
+          latencies.push(reply.ms);
+        }
+      }));
+      for (const client of clients) client.close();
+      heavyRows.push({
+        entries: sample.historyCount,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+      });
+    }
+    results.heavyHistory = heavyRows;
+    console.log(textTable(
+      ["history entries", "p50 ms", "p99 ms"],
+      heavyRows.map((r) => [r.entries.toLocaleString("en-US"), r.p50.toFixed(1), r.p99.toFixed(1)]),
+    ));
+
+    // Capacity: many sessions, each with its script-hash subscriptions and headers.
+    console.error(`capacity: ${settings.capacity} sessions …`);
+    const rssBefore = server.rssMb();
+    const setupStarted = performance.now();
+    const clients = await connectAll(tcpPort, settings.capacity);
+    let headerNotified = 0;
+    let lastHeaderAt = 0;
+    let scriptNotifications = 0;
+    let lastScriptAt = 0;
+    for (const client of clients) {
+      client.onNotification = (method) => {
+        if (method === "blockchain.headers.subscribe") {
+          headerNotified++;
+          lastHeaderAt = performance.now();
+        } else {
+          scriptNotifications++;
+          lastScriptAt = performance.now();
+        }
+      };
+    }
+    let subscriptions = 0;
+    for (let i = 0; i < clients.length; i += 500) {
+      await Promise.all(
+        clients.slice(i, i + 500).map(async (client, k) => {
+          await client.request("blockchain.headers.subscribe");
+          for (let j = 0; j < settings.subsPerSession; j++) {
+            const script = scripts[((i + k) * settings.subsPerSession + j) % scripts.length];
+            const reply = await client.request("blockchain.scripthash.subscribe", [script]);
+            if (!reply.error) subscriptions++;
+          }
+        }),
+      );
+    }
+    const setupSeconds = (performance.now() - setupStarted) / 1000;
+    const pings = [];
+    for (let i = 0; i < 20; i++) {
+      pings.push((await clients[i * 97 % clients.length].request("server.ping")).ms);
+    }
+    const capacity = {
+      sessions: clients.length,
+      subscriptions,
+      setupSeconds,
+      serverRssMb: server.rssMb(),
+      serverRssBeforeMb: rssBefore,
+      pingP50: percentile(pings, 50),
+      pingMax: Math.max(...pings),
+    };
+    results.capacity = capacity;
+    console.log(textTable(
+      ["sessions", "subscriptions", "setup s", "server RSS MB", "ping p50 ms", "ping max ms"],
+      [[
+        capacity.sessions.toLocaleString("en-US"),
+        capacity.subscriptions.toLocaleString("en-US"),
+        setupSeconds.toFixed(1),
+        capacity.serverRssMb.toFixed(0),
+        capacity.pingP50.toFixed(1),
+        capacity.pingMax.toFixed(1),
+      ]],
+    ));
+
+    // Fan-out: a new block; every session is told of the new tip.
+    console.error("fan-out: mining a block on the replay daemon …");
+    const mined = performance.now();
+    await daemon.call("replay_extend", [1]);
+    const deadline = mined + 30_000;
+    while (headerNotified < clients.length && performance.now() < deadline) await sleep(5);
+    await sleep(1000); // script notifications that follow the headers
+    const fanOut = {
+      sessions: clients.length,
+      headerNotified,
+      lastHeaderMs: lastHeaderAt - mined,
+      scriptNotifications,
+      lastScriptMs: scriptNotifications > 0 ? lastScriptAt - mined : 0,
+      applyLog: /block \d+ \w+: (\d+) txs, applied in (\d+) ms/.exec(server.log)?.slice(1),
+    };
+    results.fanOut = fanOut;
+    for (const client of clients) client.close();
+    console.log(textTable(
+      [
+        "sessions",
+        "told of block",
+        "last header ms",
+        "script notifications",
+        "last script ms",
+        "block txs",
+        "apply ms",
+      ],
+      [[
+        fanOut.sessions.toLocaleString("en-US"),
+        fanOut.headerNotified.toLocaleString("en-US"),
+        fanOut.lastHeaderMs.toFixed(0),
+        fanOut.scriptNotifications.toLocaleString("en-US"),
+        fanOut.lastScriptMs.toFixed(0),
+        fanOut.applyLog?.[0] ?? "?",
+        fanOut.applyLog?.[1] ?? "?",
+      ]],
+    ));
+    console.log(`results written to ${writeResults(settings.results, "query", results)}`);
+  } finally {
+    daemon.close();
+    await server.stop();
+    await replay.stop();
+  }
+}
+
+await main();
