@@ -102,6 +102,11 @@ export class BlockProcessor {
    * inside the reorg window and needs an undo record.
    */
   advance(block: BlockDigest, daemonHeight: number): void {
+    // One read transaction for all the block's lookups of outputs on disk.
+    this.store.reading(() => this.#advance(block, daemonHeight));
+  }
+
+  #advance(block: BlockDigest, daemonHeight: number): void {
     const height = this.#height + 1;
     if (block.height !== height) {
       throw new ChainLinkError(`block for height ${block.height} applied at height ${height}`);
