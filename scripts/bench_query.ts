@@ -4,7 +4,7 @@
  *
  * 1. load: N concurrent TCP sessions (100 and 1,000 by default), each with one request in
  *    flight, issue get_history, get_balance and listunspent for scripts of the chain for a
- *    fixed time; requests/s and p50/p99 latency per method;
+ *    fixed time; requests/s and p50/p99 latency per method, the median of --runs runs;
  * 2. heavy history: get_history of the sample scripts with the most history (10,000+
  *    entries), p50/p99;
  * 3. capacity: 10,000 sessions holding 100,000 script-hash subscriptions, time to set up,
@@ -40,6 +40,7 @@ const USAGE = `usage: bench_query.ts [options]
   --seconds S             length of each load phase (default 10)
   --capacity N            sessions of the capacity and fan-out phases (default 10000)
   --subs-per-session K    script-hash subscriptions per capacity session (default 10)
+  --runs N                runs of each load phase; the median run is reported (default 3)
   --chains DIR            cached chains (default bench/chains)
   --results DIR           results and the kept index (default bench/results)
   --help                  this text`;
@@ -51,6 +52,7 @@ const values = cli.parse({
   seconds: { type: "string" },
   capacity: { type: "string" },
   "subs-per-session": { type: "string" },
+  runs: { type: "string" },
   chains: { type: "string" },
   results: { type: "string" },
   help: { type: "boolean" },
@@ -63,6 +65,7 @@ const settings = {
   seconds: cli.wholeNumber(values.seconds, "seconds", 10, 1),
   capacity: cli.wholeNumber(values.capacity, "capacity", 10_000, 1),
   subsPerSession: cli.wholeNumber(values["subs-per-session"], "subs-per-session", 10, 1),
+  runs: cli.wholeNumber(values.runs, "runs", 3, 1),
   chains: values.chains ?? "bench/chains",
   results: values.results ?? "bench/results",
 };
@@ -147,6 +150,17 @@ const METHODS = [
 ];
 
 /** Closed-loop load: every session keeps one request in flight for `seconds`. */
+type LoadRun = Awaited<ReturnType<typeof loadPhase>>;
+
+/** The run with the median request rate, with every run's rate alongside. */
+function medianRun(runs: LoadRun[]): LoadRun & { runsPerSecond: number[] } {
+  const rates = runs.map((run) => run.requestsPerSecond);
+  const middle = [...runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[
+    runs.length >> 1
+  ];
+  return { ...middle, runsPerSecond: rates };
+}
+
 async function loadPhase(port: number, sessions: number, scripts: string[]) {
   const clients = await connectAll(port, sessions);
   const latencies = new Map(METHODS.map((m) => [m, [] as number[]]));
@@ -244,8 +258,12 @@ async function main(): Promise<void> {
 
     const load = [];
     for (const sessions of settings.sessions) {
-      console.error(`load: ${sessions} sessions for ${settings.seconds}s …`);
-      load.push(await loadPhase(tcpPort, sessions, scripts));
+      const runs = [];
+      for (let run = 1; run <= settings.runs; run++) {
+        console.error(`load: ${sessions} sessions for ${settings.seconds}s, run ${run} …`);
+        runs.push(await loadPhase(tcpPort, sessions, scripts));
+      }
+      load.push(medianRun(runs));
     }
     results.load = load;
     console.log(textTable(
