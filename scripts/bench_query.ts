@@ -77,6 +77,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 class Server {
   readonly child: Deno.ChildProcess;
   log = "";
+  /** When the first "block … applied" line arrived (the live block of the fan-out). */
+  blockLoggedAt = 0;
 
   constructor(env: Record<string, string>) {
     const child = new Deno.Command(Deno.execPath(), {
@@ -89,6 +91,9 @@ class Server {
     (async () => {
       for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
         this.log += chunk;
+        if (!this.blockLoggedAt && /applied in \d+ ms/.test(chunk)) {
+          this.blockLoggedAt = performance.now();
+        }
         if (this.log.length > 1_000_000) this.log = this.log.slice(-100_000);
       }
     })();
@@ -387,6 +392,7 @@ async function main(): Promise<void> {
       scriptNotifications,
       lastScriptMs: scriptNotifications > 0 ? lastScriptAt - mined : 0,
       applyLog: /block \d+ \w+: (\d+) txs, applied in (\d+) ms/.exec(server.log)?.slice(1),
+      appliedLoggedMs: server.blockLoggedAt - mined,
     };
     results.fanOut = fanOut;
     for (const client of clients) client.close();
@@ -399,6 +405,7 @@ async function main(): Promise<void> {
         "last script ms",
         "block txs",
         "apply ms",
+        "applied by ms",
       ],
       [[
         fanOut.sessions.toLocaleString("en-US"),
@@ -408,6 +415,7 @@ async function main(): Promise<void> {
         fanOut.lastScriptMs.toFixed(0),
         fanOut.applyLog?.[0] ?? "?",
         fanOut.applyLog?.[1] ?? "?",
+        fanOut.appliedLoggedMs.toFixed(0),
       ]],
     ));
     console.log(`results written to ${writeResults(settings.results, "query", results)}`);
