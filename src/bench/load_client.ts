@@ -62,9 +62,13 @@ export class LoadClient {
     // Pieces of the line being received: a multi-megabyte answer arrives in many chunks, and
     // only each new chunk is searched for the end of the line.
     let pieces: string[] = [];
+    // Plain reads into one buffer: a ReadableStream per socket costs too much with thousands.
+    const buffer = new Uint8Array(65536);
     try {
-      for await (const chunk of this.conn.readable) {
-        let text = decoder.decode(chunk, { stream: true });
+      while (true) {
+        const count = await this.conn.read(buffer);
+        if (count === null) break;
+        let text = decoder.decode(buffer.subarray(0, count), { stream: true });
         let newline: number;
         while ((newline = text.indexOf("\n")) >= 0) {
           pieces.push(text.slice(0, newline));
