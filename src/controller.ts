@@ -197,6 +197,8 @@ export class Controller implements AdminBackend {
           }
         }
         if (touched.size > 0 || tipChanged) await electrum.notify(touched, store.height);
+        // Off the path from block to notification: the WAL back into the database.
+        if (tipChanged) store.checkpoint("PASSIVE");
       } catch (error) {
         if (!(error instanceof DaemonRpcError)) throw error;
         this.#log.warning(`${error.message}; retrying`);

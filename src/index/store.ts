@@ -168,8 +168,11 @@ type Statements = ReturnType<typeof prepareStatements>;
 function prepareBulkStatements(db: DatabaseSync) {
   const insert = (table: string, columns: string) => (rows: string) =>
     `INSERT INTO ${table} (${columns}) VALUES ${rows}`;
+  // `IN (VALUES …)` makes SQLite scan the whole table for every statement; selecting from the
+  // VALUES lets it look each row up by the primary key.
   const remove = (table: string, columns: string) => (rows: string) =>
-    `DELETE FROM ${table} WHERE (${columns}) IN (VALUES ${rows})`;
+    `DELETE FROM ${table} WHERE (${columns}) IN ` +
+    `(SELECT column1, column2, column3 FROM (VALUES ${rows}))`;
   return {
     insertHistory: new BulkStatement(db, insert("history", "hashx, tx_num, more"), "(?, ?, ?)"),
     insertUtxo: new BulkStatement(
@@ -301,11 +304,12 @@ export class IndexStore {
   }
 
   /**
-   * Moves the write-ahead log into the database and truncates it. A large initial-sync flush
-   * otherwise leaves a WAL as big as the database behind.
+   * Moves the write-ahead log into the database. TRUNCATE (after initial-sync flushes) also
+   * cuts the WAL file back, waiting for readers; PASSIVE (after each live block, once its
+   * notifications are out) copies what it can without waiting.
    */
-  checkpoint(): void {
-    this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  checkpoint(mode: "TRUNCATE" | "PASSIVE" = "TRUNCATE"): void {
+    this.db.exec(`PRAGMA wal_checkpoint(${mode})`);
   }
 
   /** Records that the index has caught up with the daemon once. */
