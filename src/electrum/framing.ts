@@ -222,9 +222,15 @@ export function isStray(value: Request | BadRequest | StrayResponse): value is S
   return "stray" in value;
 }
 
+/** A result already serialised (a large answer cached as text), sent as is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 /** `{"jsonrpc":"2.0","result":...,"id":...}`. */
 export function resultText(id: RequestId, result: unknown): string {
-  return `{"jsonrpc":"2.0","result":${JSON.stringify(result ?? null)},"id":${JSON.stringify(id)}}`;
+  const json = result instanceof JsonText ? result.text : JSON.stringify(result ?? null);
+  return `{"jsonrpc":"2.0","result":${json},"id":${JSON.stringify(id)}}`;
 }
 
 /** `{"jsonrpc":"2.0","error":{"code":C,"message":"..."},"id":...}`. */

@@ -38,17 +38,37 @@ export function historyLimit(maxSend: number): number {
 /** Histories and statuses of scripts, by hashX hex. */
 export class ScriptHistories {
   readonly cache = new LruCache<string, HistoryItem[] | typeof TOO_LARGE>(1000);
+  /**
+   * The confirmed histories' get_history JSON (items without the brackets): a 10,000-entry
+   * answer costs about 10 ms to serialise, every time it is asked for.
+   */
+  readonly #json = new LruCache<string, string>(1000);
 
   constructor(readonly queries: ChainQueries, readonly limit: number) {}
 
   /** Forgets the cached histories of scripts a block or reorg touched. */
   invalidate(hashXs: Iterable<string>): void {
-    for (const key of hashXs) this.cache.delete(key);
+    for (const key of hashXs) {
+      this.cache.delete(key);
+      this.#json.delete(key);
+    }
   }
 
   /** Forgets every cached history. */
   clear(): void {
     this.cache.clear();
+    this.#json.clear();
+  }
+
+  /** The confirmed history as get_history's JSON items, comma-separated; cached. */
+  confirmedJson(hashX: string): { json: string; items: HistoryItem[]; cost: number } {
+    const { items, cost } = this.confirmed(hashX);
+    let json = this.#json.get(hashX);
+    if (json === undefined) {
+      json = items.map((item) => `{"tx_hash":"${item.txHash}","height":${item.height}}`).join(",");
+      this.#json.set(hashX, json);
+    }
+    return { json, items, cost };
   }
 
   /**

@@ -22,6 +22,7 @@ import {
   RpcError,
 } from "./errors.ts";
 import { bucketFeeTarget, ESTIMATE_MODES, type FeeEstimates } from "./fees.ts";
+import { JsonText } from "./framing.ts";
 import type { HeaderProofs } from "./header_proofs.ts";
 import type { ScriptHistories } from "./history.ts";
 import {
@@ -399,9 +400,11 @@ function getBalance(ctx: MethodContext, session: MethodSession, args: unknown[])
 function getHistory(ctx: MethodContext, session: MethodSession, args: unknown[]): unknown {
   const hashX = scriptHashToHashXHex(args[0]);
   return ctx.consistent(session, () => {
-    const { confirmed, mempool, cost } = ctx.histories.history(hashX);
+    const { json, items, cost } = ctx.histories.confirmedJson(hashX);
+    const mempool = ctx.histories.mempool(hashX, items);
     session.bumpCost(cost + 0.25 + mempool.length / 50);
-    return historyJson([...confirmed, ...mempool]);
+    const more = mempool.length > 0 ? JSON.stringify(historyJson(mempool)).slice(1, -1) : "";
+    return new JsonText(`[${json}${json && more ? "," : ""}${more}]`);
   });
 }
 
