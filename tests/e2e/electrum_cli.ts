@@ -3,6 +3,8 @@
  * and a daemon connected to one server only.
  */
 
+const COMMAND_TIMEOUT_MS = 60_000;
+
 /** Whether Debian's electrum is installed (scripts/setup.sh installs it). */
 export function electrumInstalled(): boolean {
   try {
@@ -24,6 +26,8 @@ export class ElectrumCli {
       env: { HOME: this.dir, QT_QPA_PLATFORM: "offscreen" },
       stdout: "piped",
       stderr: "piped",
+      // A wedged command must fail the test, not hang the suite.
+      signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
     }).output();
     const text = new TextDecoder().decode(output.stdout).trim();
     if (!output.success) {
