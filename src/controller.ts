@@ -10,7 +10,8 @@ import {
   type SessionSummary,
 } from "./admin/handlers.ts";
 import { sessionsTable } from "./cli/tables.ts";
-import { AdminCommandError, AdminRpcServer } from "./admin/rpc_server.ts";
+import { AdminCommandError, AdminSession } from "./admin/rpc_server.ts";
+import { adminCostLimits } from "./electrum/cost.ts";
 import type { Network } from "./chain/networks.ts";
 import type { Config } from "./config.ts";
 import { Daemon, DaemonClosedError, DaemonRpcError } from "./daemon/daemon.ts";
@@ -38,7 +39,6 @@ export class Controller implements AdminBackend {
   #wakeup: Promise<void>;
   #sync?: ChainSync;
   #store?: IndexStore;
-  #admin?: AdminRpcServer;
   #pendingReorg?: number;
   #electrum?: ElectrumServer;
   #timers: ReturnType<typeof setInterval>[] = [];
@@ -74,7 +74,22 @@ export class Controller implements AdminBackend {
         `index at height ${store.height.toLocaleString("en-US")}, ` +
           `${store.txCount.toLocaleString("en-US")} transactions`,
       );
-      this.#startAdmin();
+      // The session manager exists from the start: admin connections are sessions too.
+      const mempool = new Mempool(store, this.daemon, this.logs.logger("Mempool"));
+      const electrum = new ElectrumServer({
+        config,
+        store,
+        mempool,
+        daemon: this.daemon,
+        logs: this.logs,
+      });
+      this.#electrum = electrum;
+      const methods = adminMethods(this);
+      await electrum.listenAdmin(config.adminService, (options) =>
+        new AdminSession(
+          { ...options, limits: adminCostLimits(), maxSend: 0 },
+          methods,
+        ));
       await checkDaemon(this.daemon, config.network, this.logs.logger("Daemon"));
       const sync = new ChainSync({
         daemon: this.daemon,
@@ -85,18 +100,9 @@ export class Controller implements AdminBackend {
       });
       this.#sync = sync;
       await sync.catchUp();
-      const mempool = new Mempool(store, this.daemon, this.logs.logger("Mempool"));
       await mempool.refresh();
       this.#log.info(`mempool: ${mempool.size} transactions`);
       if (this.#stopping) return 0;
-      const electrum = new ElectrumServer({
-        config,
-        store,
-        mempool,
-        daemon: this.daemon,
-        logs: this.logs,
-      });
-      this.#electrum = electrum;
       await electrum.start();
       this.#startSessionLog(electrum);
       await this.#followDaemon(sync, store, mempool, electrum);
@@ -108,28 +114,9 @@ export class Controller implements AdminBackend {
     } finally {
       for (const timer of this.#timers) clearInterval(timer);
       await this.#electrum?.stop();
-      this.#admin?.stop();
       this.daemon.close();
       this.#store?.close();
       this.#log.info("shutdown complete");
-    }
-  }
-
-  #startAdmin(): void {
-    const service = this.config.adminService;
-    const server = new AdminRpcServer(service, adminMethods(this), this.logs.logger("LocalRPC"), {
-      maxRecv: this.config.maxRecv,
-    });
-    try {
-      server.start();
-      this.#admin = server;
-    } catch (error) {
-      // As ElectrumX: a listener that cannot bind is logged, not fatal.
-      this.#log.error(
-        `RPC server failed to listen on ${service.host}:${service.port}: ${
-          (error as Error).message
-        }`,
-      );
     }
   }
 

@@ -7,7 +7,11 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Service } from "../service.ts";
 import { createListener, type Listener, type TlsFiles } from "./listeners.ts";
-import { SessionManager, type SessionManagerOptions } from "./session_manager.ts";
+import {
+  type SessionFactory,
+  SessionManager,
+  type SessionManagerOptions,
+} from "./session_manager.ts";
 
 /** What the server is built from: the session manager's parts, and the TLS handshake limit. */
 export interface ElectrumServerOptions extends SessionManagerOptions {
@@ -27,6 +31,7 @@ export class ElectrumServer {
   readonly manager: SessionManager;
   readonly #log: Logger;
   #listeners: Listener[] = [];
+  #admin?: Listener;
   #started = false;
 
   constructor(readonly options: ElectrumServerOptions) {
@@ -85,6 +90,34 @@ export class ElectrumServer {
     return this.#listeners.map((l) => ({ service: l.service, hostname: l.hostname, port: l.port }));
   }
 
+  /**
+   * Opens the LocalRPC port, whose connections become sessions made by `factory`. Called at
+   * process start, before the index has caught up; the port stays open when MAX_SESSIONS is
+   * reached. A port that cannot be bound is logged, not fatal, as ElectrumX does.
+   */
+  async listenAdmin(service: Service, factory: SessionFactory): Promise<void> {
+    const listener = createListener(service, {
+      maxRecv: this.options.config.maxRecv,
+      log: this.#log,
+      onConnection: (connection) => this.manager.accept(connection, factory),
+    });
+    try {
+      await listener.start();
+      this.#admin = listener;
+    } catch (error) {
+      this.#log.error(
+        `RPC server failed to listen on ${service.host}:${service.port}: ${
+          (error as Error).message
+        }`,
+      );
+    }
+  }
+
+  /** The LocalRPC port, once listening. */
+  get adminPort(): number | undefined {
+    return this.#admin?.port;
+  }
+
   /** See {@link SessionManager.notify}. */
   notify(touched: Set<string>, height: number): Promise<void> {
     return this.manager.notify(touched, height);
@@ -92,8 +125,9 @@ export class ElectrumServer {
 
   /** Stops listening, then closes every session (forced after 1 s). */
   async stop(): Promise<void> {
-    const listeners = this.#listeners;
+    const listeners = this.#admin ? [...this.#listeners, this.#admin] : this.#listeners;
     this.#listeners = [];
+    this.#admin = undefined;
     for (const listener of listeners) listener.pause();
     await this.manager.stop();
     await Promise.allSettled(listeners.map((listener) => listener.stop()));

@@ -109,14 +109,17 @@ Deno.test("admin commands against a running server", async (t) => {
         assert.match(tcpRow, /^\d+ +T\d* /);
         assert.match(wsRow, /^\d+ +W\d* /);
         assert.match(wsRow, / 1\.6 /);
+        // The admin connection asking is a session too: kind R, client and protocol RPC.
+        assert.match(table.join("\n"), /^\d+ +R20 +RPC +RPC +0 +0 +1 /m);
         const tcpId = tcpRow.split(/ +/)[0];
         const info = JSON.parse((await rpc(adminPort, "getinfo")).stdout);
-        assert.ok(info.sessions >= 2);
+        assert.ok(info.sessions >= 3, "two clients and the admin session asking");
         assert.ok(info.groups >= 1);
         const groups = (await rpc(adminPort, "groups")).stdout;
         assert.match(groups, /^Name {12}Sessions/);
-        // Loopback clients are private: they join only the connection-timeslice group.
-        assert.match(groups, /^t0 +2 /m);
+        // Loopback sessions are private: they join only the connection-timeslice group, the
+        // admin session asking included.
+        assert.match(groups, /^t0 +3 /m);
         assert.equal(
           (await rpc(adminPort, "log", tcpId, "99999")).stdout,
           `[\n    "log ${tcpId}: True",\n    "unknown session: 99999"\n]\n`,
