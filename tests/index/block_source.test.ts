@@ -4,9 +4,7 @@
  * not parse as a bad block.
  */
 import assert from "node:assert/strict";
-import { StoredChain, writeGeneratedChain } from "../../src/bench/chain_directory.ts";
-import { ReplayChain } from "../../src/bench/replay_chain.ts";
-import { ReplayDaemon } from "../../src/bench/replay_daemon.ts";
+import { writeGeneratedChain } from "../../src/bench/chain_directory.ts";
 import { toHex } from "../../src/chain/bytes.ts";
 import { Daemon } from "../../src/daemon/daemon.ts";
 import { type BlockDigest, digestBlock } from "../../src/index/block_digest.ts";
@@ -16,6 +14,7 @@ import {
   WorkerBlockSource,
 } from "../../src/index/block_source.ts";
 import { BadBlockError, prefetchBlocks } from "../../src/index/prefetcher.ts";
+import { withReplayDaemon } from "../support/replay.ts";
 
 const directory = Deno.makeTempDirSync({ prefix: "electrumx-source-" });
 writeGeneratedChain(directory, { seed: 5, blocks: 40, shape: { txsPerBlock: 30 } });
@@ -31,25 +30,8 @@ async function collect(source: BlockSource, from: number, to: number): Promise<B
   return digests;
 }
 
-async function withReplay(body: (daemon: Daemon) => Promise<void>): Promise<void> {
-  const stored = StoredChain.open(directory);
-  const server = ReplayDaemon.start({
-    chain: new ReplayChain(stored, {}),
-    user: "user",
-    password: "pass",
-  });
-  const daemon = new Daemon({ urls: [server.url], maxRetryMs: 2000 });
-  try {
-    await body(daemon);
-  } finally {
-    daemon.close();
-    await server.stop();
-    stored.close();
-  }
-}
-
 Deno.test("worker threads give the same digests as the inline source, in height order", async () => {
-  await withReplay(async (daemon) => {
+  await withReplayDaemon(directory, async (daemon) => {
     const inline = await collect(new InlineBlockSource(daemon), 0, 40);
     const threaded = await collect(new WorkerBlockSource(daemon, 2), 0, 40);
     assert.equal(inline.length, 41);
@@ -61,7 +43,7 @@ Deno.test("worker threads give the same digests as the inline source, in height 
 });
 
 Deno.test("when the worker's own request fails, the daemon client fetches the blocks", async () => {
-  await withReplay(async (daemon) => {
+  await withReplayDaemon(directory, async (daemon) => {
     const expected = await collect(new InlineBlockSource(daemon), 10, 20);
     daemon.client.requestTarget = () =>
       Promise.resolve({ url: "http://127.0.0.1:9/", headers: {} });
@@ -70,7 +52,7 @@ Deno.test("when the worker's own request fails, the daemon client fetches the bl
 });
 
 Deno.test("a block that does not parse is a bad block, from either source", async () => {
-  await withReplay(async (daemon) => {
+  await withReplayDaemon(directory, async (daemon) => {
     const [hash] = await daemon.getBlockHashes(5, 1);
     const [raw] = await daemon.getRawBlocks([hash]);
     assert.equal(digestBlock(raw, 5).height, 5);

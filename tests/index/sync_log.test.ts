@@ -3,69 +3,59 @@
  * ETA, flush lines, the catch-up line, then one line per live block with its apply time.
  */
 import assert from "node:assert/strict";
-import { StoredChain, writeGeneratedChain } from "../../src/bench/chain_directory.ts";
-import { ReplayChain } from "../../src/bench/replay_chain.ts";
-import { ReplayDaemon } from "../../src/bench/replay_daemon.ts";
+import { writeGeneratedChain } from "../../src/bench/chain_directory.ts";
 import { NETWORKS } from "../../src/chain/networks.ts";
-import { Daemon } from "../../src/daemon/daemon.ts";
 import { IndexStore } from "../../src/index/store.ts";
 import { ChainSync } from "../../src/index/sync.ts";
 import { LogSink } from "../../src/log.ts";
+import { withReplayDaemon } from "../support/replay.ts";
 
 Deno.test("sync logs progress with rates and an ETA, flushes, catch-up and live blocks", async () => {
   const chainDir = await Deno.makeTempDir({ prefix: "electrumx-synclog-chain-" });
   const dbDir = await Deno.makeTempDir({ prefix: "electrumx-synclog-db-" });
   writeGeneratedChain(chainDir, { seed: 3, blocks: 60, shape: { txsPerBlock: 40 } });
-  const stored = StoredChain.open(chainDir);
-  const server = ReplayDaemon.start({
-    chain: new ReplayChain(stored, {}),
-    user: "user",
-    password: "pass",
-  });
-  const daemon = new Daemon({ urls: [server.url], maxRetryMs: 2000 });
   const store = IndexStore.open(dbDir, NETWORKS.regtest);
   const lines: string[] = [];
   const log = new LogSink("INFO", "%(levelname)s:%(name)s:%(message)s", (l) => lines.push(l))
     .logger("BlockProcessor");
   try {
-    const sync = new ChainSync({
-      daemon,
-      store,
-      log,
-      reorgLimit: 10,
-      cacheMb: 1,
-      progressEveryMs: 0,
-    });
-    await sync.catchUp();
-    const progress = lines.filter((l) => l.includes(" of 60: "));
-    assert.ok(progress.length > 0, lines.join("\n"));
-    for (const line of progress) {
-      assert.match(
-        line,
-        /^INFO:BlockProcessor:height \d+ of 60: [\d.]+ blocks\/s, [\d,]+ tx\/s, [\d.]+ MB\/s, ETA (\d+h \d\dm \d\ds|\d+m \d\ds|\d+s|unknown)$/,
+    await withReplayDaemon(chainDir, async (daemon) => {
+      const sync = new ChainSync({
+        daemon,
+        store,
+        log,
+        reorgLimit: 10,
+        cacheMb: 1,
+        progressEveryMs: 0,
+      });
+      await sync.catchUp();
+      const progress = lines.filter((l) => l.includes(" of 60: "));
+      assert.ok(progress.length > 0, lines.join("\n"));
+      for (const line of progress) {
+        assert.match(
+          line,
+          /^INFO:BlockProcessor:height \d+ of 60: [\d.]+ blocks\/s, [\d,]+ tx\/s, [\d.]+ MB\/s, ETA (\d+h \d\dm \d\ds|\d+m \d\ds|\d+s|unknown)$/,
+        );
+      }
+      assert.ok(
+        lines.some((l) =>
+          /^INFO:BlockProcessor:flushed \d+ blocks to height \d+ in [\d.]+s$/.test(l)
+        ),
       );
-    }
-    assert.ok(
-      lines.some((l) =>
-        /^INFO:BlockProcessor:flushed \d+ blocks to height \d+ in [\d.]+s$/.test(l)
-      ),
-    );
-    assert.ok(lines.includes("INFO:BlockProcessor:caught up with the daemon at height 60"));
+      assert.ok(lines.includes("INFO:BlockProcessor:caught up with the daemon at height 60"));
 
-    // Live mode: one line per block, with its size and apply time.
-    lines.length = 0;
-    await daemon.call("replay_extend", [1]);
-    await sync.catchUp();
-    assert.equal(lines.length, 1, lines.join("\n"));
-    assert.match(
-      lines[0],
-      /^INFO:BlockProcessor:block 61 [0-9a-f]{64}: \d+ txs, applied in \d+ ms$/,
-    );
+      // Live mode: one line per block, with its size and apply time.
+      lines.length = 0;
+      await daemon.call("replay_extend", [1]);
+      await sync.catchUp();
+      assert.equal(lines.length, 1, lines.join("\n"));
+      assert.match(
+        lines[0],
+        /^INFO:BlockProcessor:block 61 [0-9a-f]{64}: \d+ txs, applied in \d+ ms$/,
+      );
+    });
   } finally {
     store.close();
-    daemon.close();
-    await server.stop();
-    stored.close();
     await Deno.remove(chainDir, { recursive: true });
     await Deno.remove(dbDir, { recursive: true });
   }

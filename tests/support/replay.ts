@@ -1,0 +1,26 @@
+/** A replay daemon serving a generated chain directory in this process, and our client for it. */
+import { StoredChain } from "../../src/bench/chain_directory.ts";
+import { ReplayChain } from "../../src/bench/replay_chain.ts";
+import { ReplayDaemon } from "../../src/bench/replay_daemon.ts";
+import { Daemon } from "../../src/daemon/daemon.ts";
+
+/** Runs `body` with a daemon client of a replay daemon serving `chainDir`, then stops both. */
+export async function withReplayDaemon(
+  chainDir: string,
+  body: (daemon: Daemon) => Promise<void>,
+): Promise<void> {
+  const stored = StoredChain.open(chainDir);
+  const server = ReplayDaemon.start({
+    chain: new ReplayChain(stored, {}),
+    user: "user",
+    password: "pass",
+  });
+  const daemon = new Daemon({ urls: [server.url], maxRetryMs: 2000 });
+  try {
+    await body(daemon);
+  } finally {
+    daemon.close();
+    await server.stop();
+    stored.close();
+  }
+}
