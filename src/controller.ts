@@ -20,6 +20,7 @@ import { DaemonUrlError, parseDaemonUrls } from "./daemon/url.ts";
 import { disconnectSessions, toggleSessionLogging } from "./admin/session_commands.ts";
 import { formatCacheStats } from "./electrum/caches.ts";
 import { ElectrumServer } from "./electrum/server.ts";
+import { PeerManager } from "./peers/peer_manager.ts";
 import { Mempool } from "./index/mempool.ts";
 import { IndexStore } from "./index/store.ts";
 import { ChainSync } from "./index/sync.ts";
@@ -41,6 +42,7 @@ export class Controller implements AdminBackend {
   #store?: IndexStore;
   #pendingReorg?: number;
   #electrum?: ElectrumServer;
+  #peers?: PeerManager;
   #timers: ReturnType<typeof setInterval>[] = [];
 
   constructor(readonly config: Config, readonly logs: LogSink) {
@@ -76,12 +78,15 @@ export class Controller implements AdminBackend {
       );
       // The session manager exists from the start: admin connections are sessions too.
       const mempool = new Mempool(store, this.daemon, this.logs.logger("Mempool"));
+      const peers = new PeerManager({ config, store, log: this.logs.logger("PeerManager") });
+      this.#peers = peers;
       const electrum = new ElectrumServer({
         config,
         store,
         mempool,
         daemon: this.daemon,
         logs: this.logs,
+        peers,
       });
       this.#electrum = electrum;
       const methods = adminMethods(this);
@@ -104,6 +109,7 @@ export class Controller implements AdminBackend {
       this.#log.info(`mempool: ${mempool.size} transactions`);
       if (this.#stopping) return 0;
       await electrum.start();
+      peers.start();
       this.#startSessionLog(electrum);
       await this.#followDaemon(sync, store, mempool, electrum);
       return 0;
@@ -113,6 +119,7 @@ export class Controller implements AdminBackend {
       return 1;
     } finally {
       for (const timer of this.#timers) clearInterval(timer);
+      await this.#peers?.stop();
       await this.#electrum?.stop();
       this.daemon.close();
       this.#store?.close();
@@ -278,15 +285,15 @@ export class Controller implements AdminBackend {
   }
 
   peerCounts(): PeerCounts {
-    return { bad: 0, good: 0, never: 0, stale: 0, total: 0 };
+    return this.#peers?.counts() ?? { bad: 0, good: 0, never: 0, stale: 0, total: 0 };
   }
 
   peersList(): unknown[] {
-    return [];
+    return this.#peers?.records() ?? [];
   }
 
   addPeer(realName: string): void {
-    this.#log.info(`add_peer ${realName}: peer discovery is not running`);
+    this.#peers?.addRealName(realName);
   }
 
   setDaemonUrl(text: string): string {

@@ -5,6 +5,7 @@
  * Stream transports (tcp, ssl, rpc) frame with newlines; WebSocket sends one text frame per
  * message.
  */
+import { withTimeout } from "../timeout.ts";
 import { type FramerEvent, LineFramer } from "./framing.ts";
 
 /** The transport a connection arrived on. */
@@ -51,22 +52,6 @@ export interface Connection {
 const ENCODER = new TextEncoder();
 const READ_BUFFER = 64 * 1024;
 
-/** Races `promise` against a timer; the timer is cleared either way. */
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  if (!(ms > 0)) return promise;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new WriteTimeoutError(what)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** A newline-framed connection over a Deno TCP or TLS stream. */
 export class StreamConnection implements Connection {
   #closed = false;
@@ -112,7 +97,7 @@ export class StreamConnection implements Connection {
       offset += await withTimeout(
         this.conn.write(bytes.subarray(offset)),
         timeoutMs,
-        `write blocked for ${timeoutMs} ms`,
+        () => new WriteTimeoutError(`write blocked for ${timeoutMs} ms`),
       );
     }
   }

@@ -71,12 +71,15 @@ export interface PeerSource {
   peersSubscribe(remote: RemoteAddress | undefined): unknown[];
   /** Handles `server.add_peer(features)` from a client at `remote`. */
   addPeer(features: unknown, remote: RemoteAddress | undefined): Promise<boolean>;
+  /** True if a client at `remote` came through our Tor proxy (TOR_PROXY_HOST). */
+  viaTorProxy(remote: RemoteAddress | undefined): boolean;
 }
 
 /** No peer discovery: no peers, and `server.add_peer` is refused. */
 export const NO_PEERS: PeerSource = {
   peersSubscribe: () => [],
   addPeer: () => Promise.resolve(false),
+  viaTorProxy: () => false,
 };
 
 /** What method handlers need from a session. */
@@ -223,8 +226,7 @@ export function defaultBanner(): string {
 async function serverBanner(ctx: MethodContext, session: MethodSession): Promise<string> {
   session.bumpCost(0.5);
   const { config } = ctx;
-  const viaTor = session.remote?.hostname === config.torProxyHost;
-  const file = viaTor ? config.torBannerFile : config.bannerFile;
+  const file = ctx.peers.viaTorProxy(session.remote) ? config.torBannerFile : config.bannerFile;
   if (!file) return defaultBanner();
   let banner: string;
   try {

@@ -62,3 +62,12 @@ function pythonFloatOrInt(value: number): string {
 export function withCommas(n: number): string {
   return Math.trunc(n).toLocaleString("en-US");
 }
+
+/** `type(value).__name__` of a value decoded from JSON. */
+export function pythonTypeName(value: unknown): string {
+  if (value === null || value === undefined) return "NoneType";
+  if (typeof value === "boolean") return "bool";
+  if (typeof value === "number") return Number.isInteger(value) ? "int" : "float";
+  if (typeof value === "string") return "str";
+  return Array.isArray(value) ? "list" : "dict";
+}

@@ -5,6 +5,7 @@
  * catch up, refresh the mempool, notify. `close()` stops everything (call it in `finally`).
  */
 import { type Config, loadConfig } from "../../src/config.ts";
+import type { PeerSource } from "../../src/electrum/methods.ts";
 import { ElectrumServer } from "../../src/electrum/server.ts";
 import type { ManagerTuning } from "../../src/electrum/session_manager.ts";
 import { Mempool } from "../../src/index/mempool.ts";
@@ -29,6 +30,8 @@ export interface HarnessOptions {
   prepare?: (wallet: Wallet, node: RegtestNode) => Promise<void>;
   /** Wallet seed. */
   seed?: string;
+  /** Peer discovery for the server, built once the index is synced. Default: none. */
+  peers?: (harness: Harness) => PeerSource;
 }
 
 /** A running node, index and server. */
@@ -36,6 +39,10 @@ export class Harness {
   readonly clients: TestClient[] = [];
   /** Every log line the server wrote. */
   readonly logLines: string[] = [];
+  /** The log sink whose lines {@link logLines} collects. */
+  readonly logs = new LogSink("DEBUG", "%(levelname)s:%(name)s:%(message)s", (line) => {
+    this.logLines.push(line);
+  });
   server!: ElectrumServer;
   config!: Config;
   store!: IndexStore;
@@ -97,9 +104,7 @@ export class Harness {
       histogramIntervalMs: 0,
     });
     await this.mempool.refresh();
-    const logs = new LogSink("DEBUG", "%(levelname)s:%(name)s:%(message)s", (line) => {
-      this.logLines.push(line);
-    });
+    const logs = this.logs;
     this.server = new ElectrumServer({
       config,
       store: this.store,
@@ -107,6 +112,7 @@ export class Harness {
       daemon: this.node.daemon,
       logs,
       tuning: options.tuning,
+      peers: options.peers?.(this),
     });
     await this.server.start();
   }

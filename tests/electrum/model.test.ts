@@ -20,13 +20,8 @@ import {
   ExcessiveCostError,
 } from "../../src/electrum/cost.ts";
 import { bucketFeeTarget } from "../../src/electrum/fees.ts";
-import {
-  formatIp,
-  isPrivateIp,
-  parseIp,
-  subnetGroupName,
-  timesliceGroupName,
-} from "../../src/electrum/groups.ts";
+import { subnetGroupName, timesliceGroupName } from "../../src/electrum/groups.ts";
+import { formatIp, isPrivateIp, parseIp } from "../../src/ip.ts";
 import { HeaderProofs } from "../../src/electrum/header_proofs.ts";
 import { historyLimit } from "../../src/electrum/history.ts";
 import {
