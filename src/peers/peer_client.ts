@@ -42,6 +42,8 @@ export interface PeerConnectOptions {
   /** Connect through this proxy (onion names are resolved by the proxy, others locally). */
   proxy?: SocksProxy;
   timeoutMs: number;
+  /** Abandons the attempt (shutdown). */
+  signal?: AbortSignal;
 }
 
 interface Pending {
@@ -71,37 +73,42 @@ export class PeerConnection {
 
   /** Connects (and, for SSL, completes the TLS handshake). */
   static async open(options: PeerConnectOptions): Promise<PeerConnection> {
-    let socket: net.Socket;
-    let remoteIp: string | undefined;
-    if (options.proxy) {
-      const target = options.host.endsWith(".onion")
-        ? options.host
-        : (await lookup(options.host, { family: options.family ?? 0 })).address;
-      remoteIp = options.host.endsWith(".onion") ? undefined : target;
-      socket = await connectTcp(
-        { host: options.proxy.host, port: options.proxy.port },
+    const { host, proxy, signal } = options;
+    const isOnion = host.endsWith(".onion");
+    // Through a proxy, onion names are resolved by the proxy and others here.
+    const target = proxy && !isOnion
+      ? (await lookup(host, { family: options.family ?? 0 })).address
+      : host;
+    let socket = proxy
+      ? await connectTcp({ host: proxy.host, port: proxy.port }, options.timeoutMs, signal)
+      : await connectTcp(
+        {
+          host,
+          port: options.port,
+          family: options.family ?? (parseIp(host) ? 0 : 4),
+          localAddress: options.localAddress,
+        },
         options.timeoutMs,
+        signal,
       );
-      try {
+    const remoteIp = proxy ? (isOnion ? undefined : target) : socket.remoteAddress;
+    const abandon = () => socket.destroy();
+    signal?.addEventListener("abort", abandon, { once: true });
+    try {
+      if (proxy) {
         await withTimeout(
-          socksConnect(socket, options.proxy.protocol, target, options.port),
+          socksConnect(socket, proxy.protocol, target, options.port),
           options.timeoutMs,
           () => new PeerConnectionError("SOCKS handshake timed out"),
         );
-      } catch (error) {
-        socket.destroy();
-        throw error;
       }
-    } else {
-      socket = await connectTcp({
-        host: options.host,
-        port: options.port,
-        family: options.family ?? (parseIp(options.host) ? 0 : 4),
-        localAddress: options.localAddress,
-      }, options.timeoutMs);
-      remoteIp = socket.remoteAddress;
+      if (options.ssl) socket = await startTls(socket, options);
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    } finally {
+      signal?.removeEventListener("abort", abandon);
     }
-    if (options.ssl) socket = await startTls(socket, options);
     return new PeerConnection(socket, remoteIp);
   }
 
@@ -191,10 +198,13 @@ function startTls(socket: net.Socket, options: PeerConnectOptions): Promise<net.
       socket.destroy();
       reject(error);
     };
+    const closed = () => fail(new PeerConnectionError("connection closed during TLS handshake"));
     secure.once("error", fail);
+    secure.once("close", closed);
     secure.once("secureConnect", () => {
       clearTimeout(timer);
       secure.off("error", fail);
+      secure.off("close", closed);
       resolve(secure);
     });
   });

@@ -135,6 +135,8 @@ export class PeerManager implements PeerSource {
   /** The proxy host's addresses, to recognise sessions that come through it. */
   #proxyAddresses = new Set<string>();
   #stopped = false;
+  /** Aborts connection attempts in progress at shutdown. */
+  readonly #shutdown = new AbortController();
 
   constructor(options: PeerManagerOptions) {
     this.#config = options.config;
@@ -186,6 +188,7 @@ export class PeerManager implements PeerSource {
   /** Stops every task and closes every peer connection. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#shutdown.abort();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     for (const connection of this.#connections) connection.close();
@@ -451,6 +454,7 @@ export class PeerManager implements PeerSource {
       localAddress: proxy ? undefined : this.#localAddress(choice.family ?? peer.ipBytes?.length),
       proxy,
       timeoutMs,
+      signal: this.#shutdown.signal,
     });
     this.#connections.add(connection);
     try {

@@ -46,6 +46,7 @@ class SocketReader {
   constructor(readonly socket: net.Socket) {
     socket.on("data", this.#onData);
     socket.on("end", this.#onEnd);
+    socket.on("close", this.#onEnd);
     socket.on("error", this.#onError);
   }
 
@@ -73,6 +74,7 @@ class SocketReader {
   release(): void {
     this.socket.off("data", this.#onData);
     this.socket.off("end", this.#onEnd);
+    this.socket.off("close", this.#onEnd);
     this.socket.off("error", this.#onError);
   }
 }
@@ -139,28 +141,34 @@ export async function socksConnect(
   }
 }
 
-/** Opens a TCP connection; rejects on error or after `timeoutMs`. */
+/** Opens a TCP connection; rejects on error, after `timeoutMs`, or when `signal` aborts. */
 export function connectTcp(
   options: net.NetConnectOpts & { host: string; port: number },
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new SocksError("connection abandoned"));
     const socket = net.connect(options);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new SocksError(`timed out connecting to ${options.host}:${options.port}`));
-    }, timeoutMs);
-    socket.once("connect", () => {
+    const fail = (error: Error) => {
       clearTimeout(timer);
-      socket.off("error", onError);
-      resolve(socket);
-    });
-    const onError = (error: Error) => {
-      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       socket.destroy();
       reject(error);
     };
-    socket.once("error", onError);
+    const onAbort = () => fail(new SocksError("connection abandoned"));
+    const timer = setTimeout(
+      () => fail(new SocksError(`timed out connecting to ${options.host}:${options.port}`)),
+      timeoutMs,
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+    socket.once("error", fail);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      socket.off("error", fail);
+      resolve(socket);
+    });
   });
 }
 

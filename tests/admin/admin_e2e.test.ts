@@ -95,6 +95,32 @@ Deno.test("admin commands against a running server", async (t) => {
       assert.deepEqual(keys, [...keys].sort());
     });
 
+    await t.step("add_peer feeds the peer table that peers and getinfo show", async () => {
+      // Loopback is not public: acknowledged, then ignored (as ElectrumX does).
+      assert.equal(
+        (await rpc(adminPort, "add_peer", `localhost t${tcpPort}`)).stdout,
+        `"peer 'localhost t${tcpPort}' added"\n`,
+      );
+      assert.equal(
+        (await rpc(adminPort, "add_peer", "peer.example.invalid v1.4 s t1")).stdout,
+        `"peer 'peer.example.invalid v1.4 s t1' added"\n`,
+      );
+      await s.waitFor(
+        () => s.log.includes("[peer.example.invalid:1 TCP] "),
+        "the failed connection attempt",
+      );
+      const table = (await rpc(adminPort, "peers")).stdout.split("\n");
+      assert.match(table[0], /^Host {59}Status {3}TCP {3}SSL Server {13}Min {2}Max {2}Pruning/);
+      assert.equal(table.length, 3, "the header, one peer, and the final newline");
+      assert.match(
+        table[1],
+        /^peer\.example\.invalid +never +1 51002 unknown +1\.4  1\.4 +Never +\d\ds +1 +RPC {16}$/,
+      );
+      const info = JSON.parse((await rpc(adminPort, "getinfo")).stdout);
+      assert.deepEqual(info.peers, { bad: 0, good: 0, never: 1, stale: 0, total: 1 });
+      assert.match(s.log, /INFO:PeerManager:accepted new peer peer\.example\.invalid from RPC/);
+    });
+
     await t.step("sessions, groups, log and disconnect act on real client sessions", async () => {
       const tcp = await TestClient.connect({ transport: "tcp", port: tcpPort });
       const ws = await TestClient.connect({ transport: "ws", port: wsPort });

@@ -16,10 +16,12 @@ import { type BoundService, ElectrumServer } from "../../src/electrum/server.ts"
 import { Peer } from "../../src/peers/peer.ts";
 import { PeerConnection } from "../../src/peers/peer_client.ts";
 import { PeerManager } from "../../src/peers/peer_manager.ts";
+import { detectSocksProxy } from "../../src/peers/socks.ts";
 import { BadPeerError, type VerifyContext, verifyPeer } from "../../src/peers/verify.ts";
 import { toHex } from "../../src/chain/bytes.ts";
 import { LogSink } from "../../src/log.ts";
 import { Harness } from "../electrum/harness.ts";
+import { TestSocksProxy } from "../support/socks_proxy.ts";
 
 const anyValidHost = (peer: Peer) => peer.isValid;
 
@@ -228,6 +230,65 @@ Deno.test("peer discovery between two servers on loopback", async (t) => {
         "blacklisted",
       );
       assert.equal(await attempt(base), "verified");
+    });
+
+    await t.step("through a SOCKS proxy: detection, FORCE_PROXY and onion names", async () => {
+      const socks5 = TestSocksProxy.start("SOCKS5", { "abcdefgh.onion": "127.0.0.1" });
+      const socks4 = TestSocksProxy.start("SOCKS4");
+      try {
+        assert.deepEqual(await detectSocksProxy("127.0.0.1", socks5.port), {
+          host: "127.0.0.1",
+          port: socks5.port,
+          protocol: "SOCKS5",
+        });
+        assert.equal(
+          (await detectSocksProxy("127.0.0.1", socks4.port))?.protocol,
+          "SOCKS4a",
+          "a refusal to connect still proves a proxy",
+        );
+        assert.equal(await detectSocksProxy("127.0.0.1", tcpB, 500), undefined, "not a proxy");
+
+        const lines: string[] = [];
+        const viaProxy = new PeerManager({
+          config: {
+            ...harness.config,
+            reportServices: [],
+            forceProxy: true,
+            torProxyHost: "127.0.0.1",
+            torProxyPort: socks5.port,
+          },
+          store: harness.store,
+          log: new LogSink("DEBUG", "%(message)s", (line) => lines.push(line)).logger("P"),
+          isPublic: anyValidHost,
+        });
+        others.push(viaProxy);
+        viaProxy.start();
+        await waitFor("proxy detection", () => lines.some((line) => line.startsWith("detected")));
+        assert.ok(lines.includes(`detected SOCKS5 proxy at 127.0.0.1:${socks5.port}`));
+        viaProxy.addRealName(`127.0.0.1 s${sslB}`);
+        viaProxy.addRealName(`abcdefgh.onion t${tcpB}`);
+        await waitFor("three verifications", () => {
+          const counts = viaProxy.counts();
+          return counts.good + counts.bad === 3;
+        });
+        assert.deepEqual(viaProxy.records().map((r) => [r.host, r.status, r.ip_addr]).sort(), [
+          ["127.0.0.1", "good", "127.0.0.1"],
+          ["127.0.0.2", "good", "127.0.0.2"],
+          ["abcdefgh.onion", "bad", null],
+        ]);
+        assert.ok(lines.includes("accepted new peer 127.0.0.2 from 127.0.0.1"), "B's list");
+        assert.deepEqual(socks5.targets.filter((t) => !t.startsWith("8.8.8.8")).sort(), [
+          `127.0.0.1:${sslB}`,
+          `127.0.0.2:${serverA.addresses[0].port}`,
+          `abcdefgh.onion:${tcpB}`,
+        ]);
+        assert.ok(lines.includes(
+          `[abcdefgh.onion:${tcpB} TCP] marking bad: (not listed in own hosts list ['127.0.0.1'])`,
+        ));
+      } finally {
+        await socks5.stop();
+        await socks4.stop();
+      }
     });
   } finally {
     for (const other of others) await other.stop();
