@@ -114,7 +114,7 @@ Deno.test("admin commands against a running server", async (t) => {
       assert.equal(table.length, 3, "the header, one peer, and the final newline");
       assert.match(
         table[1],
-        /^peer\.example\.invalid +never +1 51002 unknown +1\.4  1\.4 +Never +\d\ds +1 +RPC {16}$/,
+        /^peer\.example\.invalid +never +1 51002 unknown +1\.4 {2}1\.4 +Never +\d\ds +1 +RPC {16}$/,
       );
       const info = JSON.parse((await rpc(adminPort, "getinfo")).stdout);
       assert.deepEqual(info.peers, { bad: 0, good: 0, never: 1, stale: 0, total: 1 });
