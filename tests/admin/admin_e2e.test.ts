@@ -15,18 +15,8 @@ import { Wallet } from "../../src/regtest/wallet.ts";
 import { ChainTruth, fetchChain } from "../support/chain_truth.ts";
 import { dumpIndex, indexHeight, ServeProcess } from "../support/serve_process.ts";
 import { TestClient } from "../electrum/client.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-async function rpc(port: number, ...args: string[]): Promise<{ code: number; stdout: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "rpc", "-p", String(port), ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: output.code, stdout: new TextDecoder().decode(output.stdout) };
-}
+import { aiorpcxInstalled, aiorpcxRequest } from "./aiorpcx.ts";
+import { runRpc as rpc } from "../support/rpc_cli.ts";
 
 Deno.test("admin commands against a running server", async (t) => {
   const node = await startRegtestNode();
@@ -226,6 +216,39 @@ Deno.test("admin commands against a running server", async (t) => {
         assert.equal(junk.code, 1);
         assert.match(junk.stdout, /neither a hex script nor a regtest address/);
         assert.equal((await rpc(adminPort, "getinfo")).code, 0);
+      },
+    );
+
+    await t.step(
+      "aiorpcX, ElectrumX's RPC library, gets the same answers as our client",
+      async () => {
+        assert.ok(aiorpcxInstalled(), "Debian's python3-aiorpcx is not installed");
+        const truth = new ChainTruth();
+        truth.addBlocks(await fetchChain(node.rpc.bind(node)));
+        const script = [...truth.scripts.values()].find((s) => s.history.length > 2)!;
+        const address = scriptToAddress(fromHex(script.script), NETWORKS.regtest)!;
+        const ours = await rpc(adminPort, "query", "--limit", "2", address);
+        const theirs = await aiorpcxRequest(adminPort, "query", { items: [address], limit: 2 });
+        assert.deepEqual(theirs, { result: ours.stdout.trimEnd().split("\n") });
+
+        const info = await aiorpcxRequest(adminPort, "getinfo", {});
+        assert.ok("result" in info);
+        const ourInfo = JSON.parse((await rpc(adminPort, "getinfo")).stdout);
+        assert.deepEqual(Object.keys(info.result as object).sort(), Object.keys(ourInfo).sort());
+
+        const sessions = await aiorpcxRequest(adminPort, "sessions", []);
+        assert.ok("result" in sessions && Array.isArray(sessions.result));
+
+        const refusal = await rpc(adminPort, "reorg", "100000");
+        const theirRefusal = await aiorpcxRequest(adminPort, "reorg", [100000]);
+        assert.ok("error" in theirRefusal);
+        assert.equal(
+          refusal.stdout,
+          `error making request: (${theirRefusal.error.code}, '${theirRefusal.error.message}')\n`,
+        );
+        assert.deepEqual(await aiorpcxRequest(adminPort, "no_such_command", []), {
+          error: { code: -32601, message: 'unknown method "no_such_command"' },
+        });
       },
     );
 
