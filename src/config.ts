@@ -6,7 +6,8 @@
 import { findNetwork, type Network } from "./chain/networks.ts";
 import { LOG_LEVELS, type LogLevelName } from "./log.ts";
 import { DaemonUrlError, parseDaemonUrls } from "./daemon/url.ts";
-import { parseService, type Service, ServiceError } from "./service.ts";
+import { isMulticastIp, isPrivateIp, isUnspecifiedIp, parseIp } from "./ip.ts";
+import { parseService, type Service, ServiceError, unbracketedHost } from "./service.ts";
 
 /** A configuration problem that stops start-up; the message names the variable and value. */
 export class ConfigError extends Error {
@@ -544,38 +545,11 @@ function checkReportService(service: Service, peerAnnounce: boolean): void {
   if (service.host.toLowerCase() === "localhost") {
     throw new ConfigError("bad host for REPORT_SERVICES: localhost");
   }
-  const ip = service.host.replace(/^\[|\]$/g, "");
-  if (isMulticastOrUnspecified(ip) || (peerAnnounce && isPrivateIp(ip))) {
-    throw new ConfigError(`bad IP address for REPORT_SERVICES: ${ip}`);
+  const host = unbracketedHost(service);
+  const ip = parseIp(host);
+  if (ip && (isMulticastIp(ip) || isUnspecifiedIp(ip) || (peerAnnounce && isPrivateIp(ip)))) {
+    throw new ConfigError(`bad IP address for REPORT_SERVICES: ${host}`);
   }
-}
-
-function ipv4Octets(ip: string): number[] | undefined {
-  const parts = ip.split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) {
-    return undefined;
-  }
-  return parts.map(Number);
-}
-
-function isMulticastOrUnspecified(ip: string): boolean {
-  const v4 = ipv4Octets(ip);
-  if (v4) return (v4[0] >= 224 && v4[0] <= 239) || v4.every((o) => o === 0);
-  if (!ip.includes(":")) return false;
-  const lower = ip.toLowerCase();
-  return lower.startsWith("ff") || /^[0:]+$/.test(lower);
-}
-
-function isPrivateIp(ip: string): boolean {
-  const v4 = ipv4Octets(ip);
-  if (v4) {
-    return v4[0] === 10 || v4[0] === 127 || (v4[0] === 172 && v4[1] >= 16 && v4[1] <= 31) ||
-      (v4[0] === 192 && v4[1] === 168) || (v4[0] === 169 && v4[1] === 254);
-  }
-  if (!ip.includes(":")) return false;
-  const lower = ip.toLowerCase();
-  return lower === "::1" || lower.startsWith("fc") || lower.startsWith("fd") ||
-    lower.startsWith("fe80");
 }
 
 /**

@@ -69,8 +69,12 @@ function adminDefault(): Service {
   return { protocol: "rpc", host, port, url: `rpc://${host}:${port}` };
 }
 
+/** The host without the brackets of an IPv6 literal. */
+export function unbracketedHost(service: Service): string {
+  return service.host.replace(/^\[|\]$/g, "");
+}
+
 /** The host to bind: "" (all interfaces) becomes 0.0.0.0; brackets are removed. */
 export function bindHost(service: Service): string {
-  if (service.host === "") return "0.0.0.0";
-  return service.host.replace(/^\[|\]$/g, "");
+  return service.host === "" ? "0.0.0.0" : unbracketedHost(service);
 }

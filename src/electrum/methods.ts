@@ -43,6 +43,7 @@ import {
   SERVER_VERSION,
   versionString,
 } from "./protocol.ts";
+import { unbracketedHost } from "../service.ts";
 import { withCommas } from "./python.ts";
 
 /** Most headers one `blockchain.block.headers` request returns. */
@@ -254,7 +255,7 @@ export function serverFeatures(config: Config): Record<string, unknown> {
   const hosts: Record<string, Record<string, number>> = {};
   for (const service of config.reportServices) {
     if (service.protocol === "rpc") continue;
-    const host = service.host.replace(/^\[|\]$/g, "");
+    const host = unbracketedHost(service);
     (hosts[host] ??= {})[`${service.protocol}_port`] = service.port;
   }
   return {

@@ -3,7 +3,7 @@
  * `server.version` negotiation rule (electrum-protocol.md §3).
  */
 import { PROGRAM_NAME, VERSION } from "../version.ts";
-import { pythonStr } from "./python.ts";
+import { pythonInt, pythonStr } from "./python.ts";
 
 /** A protocol version as a tuple of integers: "1.4.2" → [1, 4, 2]. */
 export type ProtocolVersion = readonly number[];
@@ -29,13 +29,8 @@ export function compareVersions(a: ProtocolVersion, b: ProtocolVersion): number 
 /** `"1.4.2"` → [1, 4, 2]; anything unparsable (or not a string) is version [0]. */
 export function parseVersion(text: unknown): ProtocolVersion {
   if (typeof text !== "string") return [0];
-  const parts = text.split(".");
-  const numbers: number[] = [];
-  for (const part of parts) {
-    if (!/^\s*[+-]?\d+(_\d+)*\s*$/.test(part)) return [0];
-    numbers.push(Number(part.trim().replaceAll("_", "")));
-  }
-  return numbers;
+  const numbers = text.split(".").map(pythonInt);
+  return numbers.every((n) => n !== undefined) ? numbers as number[] : [0];
 }
 
 /** A version tuple as a string with at least one dot: [1] → "1.0", [1, 6, 0] → "1.6.0". */

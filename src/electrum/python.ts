@@ -63,6 +63,13 @@ export function withCommas(n: number): string {
   return Math.trunc(n).toLocaleString("en-US");
 }
 
+/** Python's `int(value)` for an int or a numeric string (`" +1_000 "`); else undefined. */
+export function pythonInt(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isInteger(value) ? value : undefined;
+  if (typeof value !== "string" || !/^\s*[+-]?\d+(_\d+)*\s*$/.test(value)) return undefined;
+  return Number(value.trim().replaceAll("_", ""));
+}
+
 /** `type(value).__name__` of a value decoded from JSON. */
 export function pythonTypeName(value: unknown): string {
   if (value === null || value === undefined) return "NoneType";

@@ -4,6 +4,7 @@
  * with ElectrumX's clean-up rules; real names and `server.peers.subscribe` entries.
  */
 import { parseVersion, versionString } from "../electrum/protocol.ts";
+import { pythonInt } from "../electrum/python.ts";
 import {
   formatIp,
   isGlobalIp,
@@ -56,15 +57,9 @@ const CANONICAL_FEATURES = [
   "tcp_port",
 ] as const;
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (Python's dict). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Python's `int(x)` for an int or a numeric string; anything else undefined. */
-function integerOf(value: unknown): number | undefined {
-  if (typeof value === "number") return Number.isInteger(value) ? value : undefined;
-  if (typeof value !== "string" || !/^\s*[+-]?\d+(_\d+)*\s*$/.test(value)) return undefined;
-  return Number(value.trim().replaceAll("_", ""));
 }
 
 /** A DNS name as aiorpcx's `is_valid_hostname` accepts it. */
@@ -135,7 +130,7 @@ export class Peer {
   #port(key: "ssl_port" | "tcp_port"): number | null {
     const hosts = this.features.hosts;
     const entry = isObject(hosts) ? hosts[this.host] : undefined;
-    const port = isObject(entry) ? integerOf(entry[key]) : undefined;
+    const port = isObject(entry) ? pythonInt(entry[key]) : undefined;
     return port !== undefined && port > 0 && port < 65536 ? port : null;
   }
 
@@ -148,7 +143,7 @@ export class Peer {
   }
 
   get pruning(): number | null {
-    const pruning = integerOf(this.features.pruning);
+    const pruning = pythonInt(this.features.pruning);
     return pruning !== undefined && pruning > 0 ? pruning : null;
   }
 
@@ -179,6 +174,12 @@ export class Peer {
     return parseIp(this.host);
   }
 
+  /** 4 or 6 if the host is an IP literal of that version. */
+  get ipFamily(): 4 | 6 | undefined {
+    const ip = this.ipBytes;
+    return ip ? (ip.length === 4 ? 4 : 6) : undefined;
+  }
+
   /** A usable address: a routable IP literal or a well-formed host name. */
   get isValid(): boolean {
     const ip = this.ipBytes;
@@ -193,6 +194,11 @@ export class Peer {
     const ip = this.ipBytes;
     if (ip) return this.isValid && !isPrivateIp(ip);
     return this.isValid && this.host !== "localhost";
+  }
+
+  /** Its features' `hosts` has `host` as a key. */
+  listsHost(host: string): boolean {
+    return isObject(this.features.hosts) && Object.hasOwn(this.features.hosts, host);
   }
 
   /** True if `other` names the same server (host or address). */

@@ -85,7 +85,7 @@ export class PeerConnection {
         {
           host,
           port: options.port,
-          family: options.family ?? (parseIp(host) ? 0 : 4),
+          family: options.family ?? 0,
           localAddress: options.localAddress,
         },
         options.timeoutMs,

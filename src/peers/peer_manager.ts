@@ -16,6 +16,7 @@ import { toHex } from "../chain/bytes.ts";
 import type { IndexStore } from "../index/store.ts";
 import { isUnspecifiedIp, parseIp } from "../ip.ts";
 import type { Logger } from "../log.ts";
+import { unbracketedHost } from "../service.ts";
 import { Blacklist } from "./blacklist.ts";
 import { type DefaultPorts, Peer, type PeerRecord, type PortChoice } from "./peer.ts";
 import { PeerConnection, PeerRpcError } from "./peer_client.ts";
@@ -54,9 +55,11 @@ export interface PeerManagerOptions {
    * Default: {@link Peer.isPublic}. Tests on loopback widen it.
    */
   isPublic?: (peer: Peer) => boolean;
-  /** Unix seconds (default: the clock). */
-  now?: () => number;
-  random?: () => number;
+}
+
+/** Unix seconds, as peer records keep time. */
+function unixNow(): number {
+  return Date.now() / 1000;
 }
 
 /** A shuffled copy of `items`. */
@@ -107,9 +110,37 @@ interface NoteOptions {
   checkPorts?: boolean;
 }
 
-/** A peer's monitor: wake it early, or see that it ended. */
+/**
+ * Wakes a peer's monitor early: during its pause, or, if the monitor is busy verifying,
+ * by skipping its next pause (ElectrumX's retry event).
+ */
+class WakeSignal {
+  #set = false;
+  #interrupt?: () => void;
+
+  wake(): void {
+    this.#set = true;
+    this.#interrupt?.();
+  }
+
+  /** Pauses up to `ms`, or not at all if woken since the last pause; clears the signal. */
+  async pause(ms: number): Promise<void> {
+    if (!this.#set) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#interrupt = resolve;
+        timer = setTimeout(resolve, ms);
+      });
+      clearTimeout(timer);
+      this.#interrupt = undefined;
+    }
+    this.#set = false;
+  }
+}
+
+/** A peer's monitor: its wake-up signal, and its loop (ends when the peer goes). */
 interface Monitor {
-  wake(): void;
+  signal: WakeSignal;
   done: Promise<void>;
 }
 
@@ -119,8 +150,6 @@ export class PeerManager implements PeerSource {
   readonly #store: IndexStore;
   readonly #log: Logger;
   readonly #isPublic: (peer: Peer) => boolean;
-  readonly #now: () => number;
-  readonly #random: () => number;
   readonly #peers = new Set<Peer>();
   readonly #monitors = new Map<Peer, Monitor>();
   /** Our REPORT_SERVICES entries as peers (from {@link start}, when they can be reached). */
@@ -143,8 +172,6 @@ export class PeerManager implements PeerSource {
     this.#store = options.store;
     this.#log = options.log;
     this.#isPublic = options.isPublic ?? ((peer) => peer.isPublic);
-    this.#now = options.now ?? (() => Date.now() / 1000);
-    this.#random = options.random ?? Math.random;
   }
 
   get #defaultPorts(): DefaultPorts {
@@ -166,7 +193,7 @@ export class PeerManager implements PeerSource {
     const features = serverFeatures(config);
     this.#myselves = config.reportServices
       .filter((service) => service.protocol !== "rpc")
-      .map((service) => new Peer(service.host.replace(/^\[|\]$/g, ""), features, "env"));
+      .map((service) => new Peer(unbracketedHost(service), features, "env"));
     this.#log.info(`peer discovery: ${config.peerDiscovery}`);
     void this.#resolveProxyHost();
     if (config.peerDiscovery !== "on") {
@@ -193,7 +220,7 @@ export class PeerManager implements PeerSource {
     this.#timers.clear();
     for (const connection of this.#connections) connection.close();
     const monitors = [...this.#monitors.values()];
-    for (const monitor of monitors) monitor.wake();
+    for (const monitor of monitors) monitor.signal.wake();
     await Promise.all(monitors.map((monitor) => monitor.done));
   }
 
@@ -206,7 +233,7 @@ export class PeerManager implements PeerSource {
   }
 
   counts(): PeerCounts {
-    const now = this.#now();
+    const now = unixNow();
     const counts: PeerCounts = { bad: 0, good: 0, never: 0, stale: 0, total: this.#peers.size };
     for (const peer of this.#peers) counts[peer.status(now)]++;
     return counts;
@@ -214,7 +241,7 @@ export class PeerManager implements PeerSource {
 
   /** Every peer: verified ones newest first, then never-verified, bad ones last. */
   records(): PeerRecord[] {
-    const now = this.#now();
+    const now = unixNow();
     return [...this.#peers]
       .sort((a, b) => Number(a.bad) - Number(b.bad) || b.lastGood - a.lastGood)
       .map((peer) => peer.record(now));
@@ -230,12 +257,12 @@ export class PeerManager implements PeerSource {
   }
 
   peersSubscribe(remote: RemoteAddress | undefined): unknown[] {
-    const now = this.#now();
+    const now = unixNow();
     return choosePeersForClients(
       this.#myselves.filter((peer) => peer.status(now) === "good"),
       this.#recentGoodPeers(now),
       this.viaTorProxy(remote),
-      this.#random,
+      Math.random,
     ).map((peer) => peer.subscribeEntry());
   }
 
@@ -251,7 +278,7 @@ export class PeerManager implements PeerSource {
       this.#log.info("ignored add_peer request: no peers given");
       return false;
     }
-    const now = this.#now();
+    const now = unixNow();
     const bucket = peer.ipBytes
       ? "ip_addr"
       : peer.host.toLowerCase().split(".").slice(-2).join(".");
@@ -265,7 +292,7 @@ export class PeerManager implements PeerSource {
       permit = now >= this.#onionAddAllowedAt;
       if (permit) {
         this.#onionAddAllowedAt = now +
-          Math.floor(this.#random() * ONION_ADD_PEER_SPREAD_SECONDS);
+          Math.floor(Math.random() * ONION_ADD_PEER_SPREAD_SECONDS);
       }
       reason = "rate limiting";
     } else {
@@ -312,13 +339,13 @@ export class PeerManager implements PeerSource {
       for (const match of matches) {
         if (match.rememberOtherPorts(candidate)) {
           this.#log.info(`ports changed for ${candidate.host}`);
-          this.#monitors.get(match)?.wake();
+          this.#monitors.get(match)?.signal.wake();
         }
       }
     }
     const kept = options.limit === undefined
       ? fresh
-      : shuffle(fresh, this.#random).slice(0, options.limit);
+      : shuffle(fresh, Math.random).slice(0, options.limit);
     for (const peer of kept) {
       this.#log.info(`accepted new peer ${peer.host} from ${peer.source}`);
       this.#peers.add(peer);
@@ -328,45 +355,22 @@ export class PeerManager implements PeerSource {
 
   /** Verifies `peer` now and then on the timetable, until it is forgotten or removed. */
   #monitor(peer: Peer): void {
-    let wake = () => {};
-    let woken = false;
-    const monitor: Monitor = {
-      wake: () => {
-        woken = true;
-        wake();
-      },
-      done: Promise.resolve(),
-    };
-    this.#monitors.set(peer, monitor);
-    monitor.done = (async () => {
+    const signal = new WakeSignal();
+    const done = (async () => {
       while (!this.#stopped && this.#peers.has(peer)) {
         if (await this.#attemptShouldForget(peer)) {
           this.#peers.delete(peer);
           break;
         }
-        if (this.#stopped || !this.#peers.has(peer)) break;
         const pauseSeconds = peer.tryCount === 0
           ? REVERIFY_SECONDS
           : RETRY_UNIT_SECONDS * 2 ** peer.tryCount;
-        if (!woken) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(() => {
-              this.#timers.delete(timer);
-              resolve();
-            }, pauseSeconds * 1000);
-            this.#timers.add(timer);
-            wake = () => {
-              clearTimeout(timer);
-              this.#timers.delete(timer);
-              resolve();
-            };
-          });
-        }
-        woken = false;
-        wake = () => {};
+        if (!this.#stopped) await signal.pause(pauseSeconds * 1000);
       }
       this.#monitors.delete(peer);
     })();
+    // The loop's first step awaits a connection, so it is registered before it can end.
+    this.#monitors.set(peer, { signal, done });
   }
 
   /** One attempt (peers.md §7); true if the peer is to be forgotten. */
@@ -375,7 +379,7 @@ export class PeerManager implements PeerSource {
     let verified: { text: string } | undefined;
     for (const choice of this.#attemptOrder(peer)) {
       if (this.#stopped) return false;
-      peer.lastTry = this.#now();
+      peer.lastTry = unixNow();
       const viaProxy = this.#config.forceProxy || peer.isTor;
       if (viaProxy && !this.#proxy) return false;
       const text = `[${peer.host}:${choice.port} ${choice.kind}]`;
@@ -397,7 +401,7 @@ export class PeerManager implements PeerSource {
       }
     }
     if (verified) {
-      const now = this.#now();
+      const now = unixNow();
       this.#log.info(`${verified.text} verified in ${(now - peer.lastTry).toFixed(1)}s`);
       peer.tryCount = 0;
       peer.lastGood = now;
@@ -416,7 +420,11 @@ export class PeerManager implements PeerSource {
 
   /** Each port choice, for each address family a host name may have. */
   #attemptOrder(peer: Peer): (PortChoice & { family?: 4 | 6 })[] {
-    const families: (4 | 6 | undefined)[] = peer.ipBytes || peer.isTor ? [undefined] : [4, 6];
+    const families: (4 | 6 | undefined)[] = peer.ipFamily
+      ? [peer.ipFamily]
+      : peer.isTor
+      ? [undefined]
+      : [4, 6];
     return peer.connectionChoices().flatMap((choice) =>
       families.map((family) => ({ ...choice, family }))
     );
@@ -432,9 +440,9 @@ export class PeerManager implements PeerSource {
       if (match.ipBytes) {
         if (matches.length > 1) {
           this.#peers.delete(match);
-          this.#monitors.get(match)?.wake();
+          this.#monitors.get(match)?.signal.wake();
         }
-      } else if (match !== peer && Object.hasOwn(match.features.hosts as object, peer.host)) {
+      } else if (match !== peer && match.listsHost(peer.host)) {
         match.setFeatures(peer.features);
       }
     }
@@ -451,7 +459,7 @@ export class PeerManager implements PeerSource {
       port: choice.port,
       ssl: choice.kind === "SSL",
       family: choice.family,
-      localAddress: proxy ? undefined : this.#localAddress(choice.family ?? peer.ipBytes?.length),
+      localAddress: proxy ? undefined : this.#localAddress(choice.family ?? 4),
       proxy,
       timeoutMs,
       signal: this.#shutdown.signal,
@@ -462,7 +470,7 @@ export class PeerManager implements PeerSource {
         connection,
         peer,
         this.#verifyContext(timeoutMs),
-        this.#now(),
+        unixNow(),
       );
       this.#notePeers(candidates, { limit: PEERS_PER_LIST });
       await this.#announceTo(peer, connection, candidates, timeoutMs);
@@ -473,16 +481,13 @@ export class PeerManager implements PeerSource {
   }
 
   /** An IP-literal SERVICES host of the family, to bind outgoing connections to. */
-  #localAddress(family: number | undefined): string | undefined {
-    const wanted = family === 4 ? 4 : family === 6 || family === 16 ? 16 : 4;
-    for (const service of this.#config.services) {
-      if (service.protocol === "rpc") continue;
-      const ip = parseIp(service.host);
-      if (ip && ip.length === wanted && !isUnspecifiedIp(ip)) {
-        return service.host.replace(/^\[|\]$/g, "");
-      }
-    }
-    return undefined;
+  #localAddress(family: 4 | 6): string | undefined {
+    const length = family === 4 ? 4 : 16;
+    const service = this.#config.services.find((service) => {
+      const ip = service.protocol === "rpc" ? undefined : parseIp(service.host);
+      return ip?.length === length && !isUnspecifiedIp(ip);
+    });
+    return service && unbracketedHost(service);
   }
 
   #verifyContext(timeoutMs: number): VerifyContext {
@@ -542,7 +547,7 @@ export class PeerManager implements PeerSource {
       await this.#blacklist.refresh(url);
       this.#log.info(`blacklist from ${url} has ${this.#blacklist.size} entries`);
       for (const peer of this.#peers) {
-        if (this.#blacklist.has(peer)) this.#monitors.get(peer)?.wake();
+        if (this.#blacklist.has(peer)) this.#monitors.get(peer)?.signal.wake();
       }
     } catch (error) {
       this.#log.error(`could not retrieve blacklist from ${url}: ${(error as Error).message}`);

@@ -5,7 +5,7 @@
  * wrong: {@link BadPeerError}, and the peer is marked bad.
  */
 import { pythonRepr, pythonStr, pythonTypeName, withCommas } from "../electrum/python.ts";
-import type { Peer } from "./peer.ts";
+import { isObject, type Peer } from "./peer.ts";
 import type { PeerConnection } from "./peer_client.ts";
 
 /** Most blocks a peer's tip may differ from ours. */
@@ -93,11 +93,8 @@ async function checkTip(ask: Ask, context: VerifyContext): Promise<void> {
 
 async function checkFeatures(ask: Ask, peer: Peer, context: VerifyContext) {
   const features = await ask("server.features", [], "dict") as Record<string, unknown>;
-  const hostsObject = features.hosts;
-  const hosts = typeof hostsObject === "object" && hostsObject !== null &&
-      !Array.isArray(hostsObject)
-    ? Object.keys(hostsObject).map((host) => host.toLowerCase())
-    : [];
+  const hostsObject = isObject(features.hosts) ? features.hosts : {};
+  const hosts = Object.keys(hostsObject).map((host) => host.toLowerCase());
   if (features.genesis_hash !== context.genesisHash) {
     throw new BadPeerError("incorrect genesis hash");
   }
@@ -105,7 +102,7 @@ async function checkFeatures(ask: Ask, peer: Peer, context: VerifyContext) {
     throw new BadPeerError(`not listed in own hosts list ${pythonRepr(hosts)}`);
   }
   // Adopted only when the host is listed exactly (ElectrumX's rule).
-  if (Object.hasOwn(hostsObject as object, peer.host)) peer.setFeatures(features);
+  if (Object.hasOwn(hostsObject, peer.host)) peer.setFeatures(features);
 }
 
 async function fetchPeerList(ask: Ask, peer: Peer, context: VerifyContext): Promise<Peer[]> {

@@ -93,6 +93,12 @@ Deno.test("peer discovery between two servers on loopback", async (t) => {
       peersA.start();
       await waitFor("B to verify itself", () => peersB.counts().good === 1);
       await waitFor("A to verify itself", () => peersA.counts().good === 1);
+      // TOR_PROXY_HOST is "localhost": sessions from the address it resolves to count as Tor.
+      await waitFor(
+        "the proxy host's addresses",
+        () => peersB.viaTorProxy({ hostname: "127.0.0.1", port: 1 }),
+      );
+      assert.equal(peersB.viaTorProxy({ hostname: "127.0.0.2", port: 1 }), false);
       const client = await harness.connect();
       assert.deepEqual(await client.request("server.peers.subscribe", []), [
         ["127.0.0.1", "127.0.0.1", ["v1.6.0", `s${sslB}`, `t${tcpB}`]],
@@ -124,6 +130,14 @@ Deno.test("peer discovery between two servers on loopback", async (t) => {
       const client = await harness.connect();
       const entries = await client.request("server.peers.subscribe", []) as unknown[][];
       assert.deepEqual(entries.map((entry) => entry[1]).sort(), ["127.0.0.1", "127.0.0.2"]);
+      // Announced again with another SSL port: A re-checks B at once, not in 10,200 s.
+      const verifiedB = () =>
+        linesA.filter((line) => line.includes(`[127.0.0.1:${sslB} SSL] verified in`)).length;
+      assert.equal(verifiedB(), 1);
+      peersA.addRealName(`127.0.0.1 s1 t${tcpB}`);
+      assert.ok(linesA.includes("PeerManager:ports changed for 127.0.0.1"));
+      await waitFor("A to re-check B", () => verifiedB() === 2);
+
       const table = peersTable(peersB.records());
       assert.equal(table.length, 3);
       assert.match(table[1], /^127\.0\.0\.\d +good /);
