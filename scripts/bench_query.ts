@@ -43,6 +43,8 @@ const USAGE = `usage: bench_query.ts [options]
   --runs N                runs of each load phase; the median run is reported (default 3)
   --chains DIR            cached chains (default bench/chains)
   --results DIR           results and the kept index (default bench/results)
+  --phases LIST           which of load,heavy,fanout to run (default all)
+  --profile DIR           write a V8 CPU profile of the server into DIR (deno --cpu-prof)
   --help                  this text`;
 
 const cli = new ScriptCli("bench_query", USAGE);
@@ -55,6 +57,8 @@ const values = cli.parse({
   runs: { type: "string" },
   chains: { type: "string" },
   results: { type: "string" },
+  phases: { type: "string" },
+  profile: { type: "string" },
   help: { type: "boolean" },
 });
 const settings = {
@@ -68,6 +72,8 @@ const settings = {
   runs: cli.wholeNumber(values.runs, "runs", 3, 1),
   chains: values.chains ?? "bench/chains",
   results: values.results ?? "bench/results",
+  profile: values.profile,
+  phases: (values.phases ?? "load,heavy,fanout").split(","),
 };
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -80,9 +86,9 @@ class Server {
   /** When the first "block … applied" line arrived (the live block of the fan-out). */
   blockLoggedAt = 0;
 
-  constructor(env: Record<string, string>) {
+  constructor(env: Record<string, string>, denoFlags: string[]) {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", MAIN, "serve"],
+      args: ["run", "--allow-all", ...denoFlags, MAIN, "serve"],
       env: { NO_COLOR: "1", ALLOW_ROOT: "1", ...env },
       stdout: "null",
       stderr: "piped",
@@ -200,6 +206,185 @@ async function loadPhase(port: number, sessions: number, scripts: string[]) {
   };
 }
 
+/** Load phases: requests/s and latency per method for each session count. */
+async function runLoad(port: number, scripts: string[]) {
+  const load = [];
+  for (const sessions of settings.sessions) {
+    const runs = [];
+    for (let run = 1; run <= settings.runs; run++) {
+      console.error(`load: ${sessions} sessions for ${settings.seconds}s, run ${run} …`);
+      runs.push(await loadPhase(port, sessions, scripts));
+    }
+    load.push(medianRun(runs));
+  }
+  console.log(textTable(
+    [
+      "sessions",
+      "req/s",
+      "errors",
+      ...METHODS.flatMap((m) => [`${m.split(".").pop()} p50 ms`, "p99 ms"]),
+    ],
+    load.map((phase) => [
+      String(phase.sessions),
+      Math.round(phase.requestsPerSecond).toLocaleString("en-US"),
+      String(phase.errors),
+      ...METHODS.flatMap((m) => {
+        const figures = (phase.methods as Record<string, { p50: number; p99: number }>)[m];
+        return [figures.p50.toFixed(1), figures.p99.toFixed(1)];
+      }),
+    ]),
+  ));
+
+  return load;
+}
+
+/** get_history of the heaviest sample scripts, 10 sessions at once. */
+async function runHeavy(port: number, truth: { scriptHash: string; historyCount: number }[]) {
+  // Heavy histories: the sample scripts with 10,000 entries or more, no cache help (each
+  // request is for the next script in turn, and the server's history cache holds them all).
+  const heavy = truth.filter((s) => s.historyCount >= 10_000);
+  const heavyRows = [];
+  for (const sample of heavy) {
+    const latencies: number[] = [];
+    const clients = await connectAll(port, 10);
+    await Promise.all(clients.map(async (client) => {
+      for (let i = 0; i < 20; i++) {
+        const reply = await client.request("blockchain.scripthash.get_history", [
+          sample.scriptHash,
+        ]);
+        if (reply.error) throw new Error(`get_history failed: ${reply.error.message}`);
+        latencies.push(reply.ms);
+      }
+    }));
+    for (const client of clients) client.close();
+    heavyRows.push({
+      entries: sample.historyCount,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+    });
+  }
+  console.log(textTable(
+    ["history entries", "p50 ms", "p99 ms"],
+    heavyRows.map((r) => [r.entries.toLocaleString("en-US"), r.p50.toFixed(1), r.p99.toFixed(1)]),
+  ));
+
+  return heavyRows;
+}
+
+/** Capacity (sessions holding subscriptions), then the fan-out of a new block to them. */
+async function runCapacityAndFanOut(
+  port: number,
+  scripts: string[],
+  server: Server,
+  daemon: Daemon,
+) {
+  // Capacity: many sessions, each with its script-hash subscriptions and headers.
+  console.error(`capacity: ${settings.capacity} sessions …`);
+  const rssBefore = server.rssMb();
+  const setupStarted = performance.now();
+  const clients = await connectAll(port, settings.capacity);
+  let headerNotified = 0;
+  let lastHeaderAt = 0;
+  let scriptNotifications = 0;
+  let lastScriptAt = 0;
+  for (const client of clients) {
+    client.onNotification = (method) => {
+      if (method === "blockchain.headers.subscribe") {
+        headerNotified++;
+        lastHeaderAt = performance.now();
+      } else {
+        scriptNotifications++;
+        lastScriptAt = performance.now();
+      }
+    };
+  }
+  let subscriptions = 0;
+  for (let i = 0; i < clients.length; i += 500) {
+    await Promise.all(
+      clients.slice(i, i + 500).map(async (client, k) => {
+        await client.request("blockchain.headers.subscribe");
+        for (let j = 0; j < settings.subsPerSession; j++) {
+          const script = scripts[((i + k) * settings.subsPerSession + j) % scripts.length];
+          const reply = await client.request("blockchain.scripthash.subscribe", [script]);
+          if (!reply.error) subscriptions++;
+        }
+      }),
+    );
+  }
+  const setupSeconds = (performance.now() - setupStarted) / 1000;
+  const pings = [];
+  for (let i = 0; i < 20; i++) {
+    pings.push((await clients[i * 97 % clients.length].request("server.ping")).ms);
+  }
+  const capacity = {
+    sessions: clients.length,
+    subscriptions,
+    setupSeconds,
+    serverRssMb: server.rssMb(),
+    serverRssBeforeMb: rssBefore,
+    pingP50: percentile(pings, 50),
+    pingMax: Math.max(...pings),
+  };
+  console.log(textTable(
+    ["sessions", "subscriptions", "setup s", "server RSS MB", "ping p50 ms", "ping max ms"],
+    [[
+      capacity.sessions.toLocaleString("en-US"),
+      capacity.subscriptions.toLocaleString("en-US"),
+      setupSeconds.toFixed(1),
+      capacity.serverRssMb.toFixed(0),
+      capacity.pingP50.toFixed(1),
+      capacity.pingMax.toFixed(1),
+    ]],
+  ));
+
+  // Fan-out: a new block; every session is told of the new tip.
+  console.error("fan-out: mining a block on the replay daemon …");
+  // The replay daemon generates the block (about a second for 3,000 signed transactions);
+  // times run from its reply, when the block is in the daemon as a mined one would be.
+  const miningStarted = performance.now();
+  await daemon.call("replay_extend", [1]);
+  const mined = performance.now();
+  const deadline = mined + 30_000;
+  while (headerNotified < clients.length && performance.now() < deadline) await sleep(5);
+  await sleep(1000); // script notifications that follow the headers
+  const fanOut = {
+    sessions: clients.length,
+    headerNotified,
+    lastHeaderMs: lastHeaderAt - mined,
+    scriptNotifications,
+    lastScriptMs: scriptNotifications > 0 ? lastScriptAt - mined : 0,
+    applyLog: /block \d+ \w+: (\d+) txs, applied in (\d+) ms/.exec(server.log)?.slice(1),
+    appliedLoggedMs: server.blockLoggedAt - mined,
+    miningMs: mined - miningStarted,
+    roundLog: /height \d+: told .*/.exec(server.log)?.[0],
+  };
+  for (const client of clients) client.close();
+  console.log(textTable(
+    [
+      "sessions",
+      "told of block",
+      "last header ms",
+      "script notifications",
+      "last script ms",
+      "block txs",
+      "apply ms",
+      "applied by ms",
+    ],
+    [[
+      fanOut.sessions.toLocaleString("en-US"),
+      fanOut.headerNotified.toLocaleString("en-US"),
+      fanOut.lastHeaderMs.toFixed(0),
+      fanOut.scriptNotifications.toLocaleString("en-US"),
+      fanOut.lastScriptMs.toFixed(0),
+      fanOut.applyLog?.[0] ?? "?",
+      fanOut.applyLog?.[1] ?? "?",
+      fanOut.appliedLoggedMs.toFixed(0),
+    ]],
+  ));
+  console.log(`server: ${fanOut.roundLog ?? "no round line"}`);
+  return { capacity, fanOut };
+}
+
 async function main(): Promise<void> {
   const [chain, manifest] = await cachedChain(settings.txs, {
     chains: settings.chains,
@@ -221,7 +406,7 @@ async function main(): Promise<void> {
     DAEMON_POLL_INTERVAL_BLOCKS: "100",
     PEER_DISCOVERY: "off",
     LOG_LEVEL: "INFO",
-  });
+  }, settings.profile ? [`--cpu-prof-dir=${settings.profile}`] : []);
   const daemon = new Daemon({ urls: [replay.url] });
   const results: Record<string, unknown> = {
     version: VERSION,
@@ -261,163 +446,11 @@ async function main(): Promise<void> {
     }
     console.error(`answers for ${truth.length} sample scripts match the chain's truth`);
 
-    const load = [];
-    for (const sessions of settings.sessions) {
-      const runs = [];
-      for (let run = 1; run <= settings.runs; run++) {
-        console.error(`load: ${sessions} sessions for ${settings.seconds}s, run ${run} …`);
-        runs.push(await loadPhase(tcpPort, sessions, scripts));
-      }
-      load.push(medianRun(runs));
+    if (settings.phases.includes("load")) results.load = await runLoad(tcpPort, scripts);
+    if (settings.phases.includes("heavy")) results.heavyHistory = await runHeavy(tcpPort, truth);
+    if (settings.phases.includes("fanout")) {
+      Object.assign(results, await runCapacityAndFanOut(tcpPort, scripts, server, daemon));
     }
-    results.load = load;
-    console.log(textTable(
-      [
-        "sessions",
-        "req/s",
-        "errors",
-        ...METHODS.flatMap((m) => [`${m.split(".").pop()} p50 ms`, "p99 ms"]),
-      ],
-      load.map((phase) => [
-        String(phase.sessions),
-        Math.round(phase.requestsPerSecond).toLocaleString("en-US"),
-        String(phase.errors),
-        ...METHODS.flatMap((m) => {
-          const figures = (phase.methods as Record<string, { p50: number; p99: number }>)[m];
-          return [figures.p50.toFixed(1), figures.p99.toFixed(1)];
-        }),
-      ]),
-    ));
-
-    // Heavy histories: the sample scripts with 10,000 entries or more, no cache help (each
-    // request is for the next script in turn, and the server's history cache holds them all).
-    const heavy = truth.filter((s) => s.historyCount >= 10_000);
-    const heavyRows = [];
-    for (const sample of heavy) {
-      const latencies: number[] = [];
-      const clients = await connectAll(tcpPort, 10);
-      await Promise.all(clients.map(async (client) => {
-        for (let i = 0; i < 20; i++) {
-          const reply = await client.request("blockchain.scripthash.get_history", [
-            sample.scriptHash,
-          ]);
-          if (reply.error) throw new Error(`get_history failed: ${reply.error.message}`);
-          latencies.push(reply.ms);
-        }
-      }));
-      for (const client of clients) client.close();
-      heavyRows.push({
-        entries: sample.historyCount,
-        p50: percentile(latencies, 50),
-        p99: percentile(latencies, 99),
-      });
-    }
-    results.heavyHistory = heavyRows;
-    console.log(textTable(
-      ["history entries", "p50 ms", "p99 ms"],
-      heavyRows.map((r) => [r.entries.toLocaleString("en-US"), r.p50.toFixed(1), r.p99.toFixed(1)]),
-    ));
-
-    // Capacity: many sessions, each with its script-hash subscriptions and headers.
-    console.error(`capacity: ${settings.capacity} sessions …`);
-    const rssBefore = server.rssMb();
-    const setupStarted = performance.now();
-    const clients = await connectAll(tcpPort, settings.capacity);
-    let headerNotified = 0;
-    let lastHeaderAt = 0;
-    let scriptNotifications = 0;
-    let lastScriptAt = 0;
-    for (const client of clients) {
-      client.onNotification = (method) => {
-        if (method === "blockchain.headers.subscribe") {
-          headerNotified++;
-          lastHeaderAt = performance.now();
-        } else {
-          scriptNotifications++;
-          lastScriptAt = performance.now();
-        }
-      };
-    }
-    let subscriptions = 0;
-    for (let i = 0; i < clients.length; i += 500) {
-      await Promise.all(
-        clients.slice(i, i + 500).map(async (client, k) => {
-          await client.request("blockchain.headers.subscribe");
-          for (let j = 0; j < settings.subsPerSession; j++) {
-            const script = scripts[((i + k) * settings.subsPerSession + j) % scripts.length];
-            const reply = await client.request("blockchain.scripthash.subscribe", [script]);
-            if (!reply.error) subscriptions++;
-          }
-        }),
-      );
-    }
-    const setupSeconds = (performance.now() - setupStarted) / 1000;
-    const pings = [];
-    for (let i = 0; i < 20; i++) {
-      pings.push((await clients[i * 97 % clients.length].request("server.ping")).ms);
-    }
-    const capacity = {
-      sessions: clients.length,
-      subscriptions,
-      setupSeconds,
-      serverRssMb: server.rssMb(),
-      serverRssBeforeMb: rssBefore,
-      pingP50: percentile(pings, 50),
-      pingMax: Math.max(...pings),
-    };
-    results.capacity = capacity;
-    console.log(textTable(
-      ["sessions", "subscriptions", "setup s", "server RSS MB", "ping p50 ms", "ping max ms"],
-      [[
-        capacity.sessions.toLocaleString("en-US"),
-        capacity.subscriptions.toLocaleString("en-US"),
-        setupSeconds.toFixed(1),
-        capacity.serverRssMb.toFixed(0),
-        capacity.pingP50.toFixed(1),
-        capacity.pingMax.toFixed(1),
-      ]],
-    ));
-
-    // Fan-out: a new block; every session is told of the new tip.
-    console.error("fan-out: mining a block on the replay daemon …");
-    const mined = performance.now();
-    await daemon.call("replay_extend", [1]);
-    const deadline = mined + 30_000;
-    while (headerNotified < clients.length && performance.now() < deadline) await sleep(5);
-    await sleep(1000); // script notifications that follow the headers
-    const fanOut = {
-      sessions: clients.length,
-      headerNotified,
-      lastHeaderMs: lastHeaderAt - mined,
-      scriptNotifications,
-      lastScriptMs: scriptNotifications > 0 ? lastScriptAt - mined : 0,
-      applyLog: /block \d+ \w+: (\d+) txs, applied in (\d+) ms/.exec(server.log)?.slice(1),
-      appliedLoggedMs: server.blockLoggedAt - mined,
-    };
-    results.fanOut = fanOut;
-    for (const client of clients) client.close();
-    console.log(textTable(
-      [
-        "sessions",
-        "told of block",
-        "last header ms",
-        "script notifications",
-        "last script ms",
-        "block txs",
-        "apply ms",
-        "applied by ms",
-      ],
-      [[
-        fanOut.sessions.toLocaleString("en-US"),
-        fanOut.headerNotified.toLocaleString("en-US"),
-        fanOut.lastHeaderMs.toFixed(0),
-        fanOut.scriptNotifications.toLocaleString("en-US"),
-        fanOut.lastScriptMs.toFixed(0),
-        fanOut.applyLog?.[0] ?? "?",
-        fanOut.applyLog?.[1] ?? "?",
-        fanOut.appliedLoggedMs.toFixed(0),
-      ]],
-    ));
     console.log(`results written to ${writeResults(settings.results, "query", results)}`);
   } finally {
     daemon.close();

@@ -178,9 +178,11 @@ export class Controller implements AdminBackend {
           this.#pendingReorg = undefined;
           for (const key of await sync.simulateReorg(count)) touched.add(key);
         }
+        const round = new RoundTimes();
         if ((await this.daemon.getBestBlockHash()) !== store.blockHash(store.height)) {
           for (const key of await sync.catchUp()) touched.add(key);
         }
+        round.lap("blocks");
         const tipChanged = store.blockHash(store.height) !== tipBefore;
         if (tipChanged || Date.now() >= nextMempoolAt) {
           nextMempoolAt = Date.now() + this.config.daemonPollMempoolMs;
@@ -190,7 +192,16 @@ export class Controller implements AdminBackend {
             for (const key of (await mempool.refresh()).touched) touched.add(key);
           }
         }
-        if (touched.size > 0 || tipChanged) await electrum.notify(touched, store.height);
+        round.lap("mempool");
+        if (touched.size > 0 || tipChanged) {
+          const summary = await electrum.notify(touched, store.height);
+          round.lap("notifications");
+          const line = `height ${store.height}: told ${summary.headers} sessions of the tip, ` +
+            `${summary.statuses} status changes of ${summary.scripts} subscribed scripts ` +
+            `(${touched.size} touched); ${round}`;
+          if (tipChanged) this.#log.info(line);
+          else this.#log.debug(line);
+        }
         // Off the path from block to notification: the WAL back into the database.
         if (tipChanged) store.checkpoint("PASSIVE");
       } catch (error) {
@@ -334,5 +345,21 @@ export class Controller implements AdminBackend {
       info["request total"] = [...manager.requestCounts.values()].reduce((sum, n) => sum + n, 0);
     }
     return info;
+  }
+}
+
+/** Durations of the phases of one live round, for its log line. */
+class RoundTimes {
+  #at = performance.now();
+  #laps: string[] = [];
+
+  lap(name: string): void {
+    const now = performance.now();
+    this.#laps.push(`${name} ${Math.round(now - this.#at)} ms`);
+    this.#at = now;
+  }
+
+  toString(): string {
+    return this.#laps.join(", ");
   }
 }

@@ -1,11 +1,23 @@
 /**
  * Script histories and statuses as the protocol defines them (electrum-protocol.md §5):
- * confirmed history in chain order (cached per script, invalidated by the notifier's touched
- * sets), then the mempool's, and the status hash over both. Also what each lookup costs.
+ * confirmed history in chain order, then the mempool's, and the status hash over both. Also
+ * what each lookup costs.
+ *
+ * Histories only grow at the end until a reorg, so what is derived from one is kept with the
+ * tx count it was read at and brought forward with just the entries added since: cached
+ * histories (and their get_history JSON), and for subscribed scripts the SHA-256 state over
+ * the confirmed part of the status preimage. A block then costs each touched subscription
+ * one indexed read and a hash of its new entries, however long its history. Anything read
+ * before a reorg is read again in full.
  */
-import { fromHex, toHex } from "../chain/bytes.ts";
-import { sha256 } from "../chain/hash.ts";
-import { type ChainQueries, type HistoryItem, HistoryTooLargeError } from "../index/queries.ts";
+import { createHash, type Hash } from "node:crypto";
+import { fromHex } from "../chain/bytes.ts";
+import {
+  type ChainQueries,
+  type HistoryItem,
+  HistoryTooLargeError,
+  statusPreimage,
+} from "../index/queries.ts";
 import { LruCache } from "./caches.ts";
 import { ErrorCode, RpcError } from "./errors.ts";
 
@@ -17,6 +29,21 @@ export interface ScriptHistory {
   cost: number;
 }
 
+/** Where something derived from the index stands: the tx count and reorg count it covers. */
+interface IndexPoint {
+  txEnd: number;
+  rewinds: number;
+}
+
+/** The SHA-256 state over a script's confirmed status preimage. */
+export interface ConfirmedDigest extends IndexPoint {
+  hash: Hash;
+  /** Confirmed entries hashed. */
+  entries: number;
+  /** Preimage characters hashed. */
+  length: number;
+}
+
 /** A script's status with its cost. */
 export interface ScriptStatus {
   /** Hex SHA-256 of the history preimage, or null for no history. */
@@ -25,50 +52,59 @@ export interface ScriptStatus {
   cost: number;
   /** The history includes mempool transactions. */
   hasMempool: boolean;
+  /** The confirmed part's hash state, for {@link ScriptHistories.keep}. */
+  digest: ConfirmedDigest;
 }
 
-const TOO_LARGE = "too large";
-const ENCODER = new TextEncoder();
+/** A cached confirmed history; null items when it is over the limit. */
+interface CachedHistory extends IndexPoint {
+  items: HistoryItem[] | null;
+  /** get_history's JSON of the items (without the brackets), once asked for. */
+  json?: string;
+}
 
 /** The history limit of ElectrumX: (MAX_SEND − 100) div 99 entries. */
 export function historyLimit(maxSend: number): number {
   return Math.floor((maxSend - 100) / 99);
 }
 
+function itemsJson(items: readonly HistoryItem[]): string {
+  return items.map((item) => `{"tx_hash":"${item.txHash}","height":${item.height}}`).join(",");
+}
+
 /** Histories and statuses of scripts, by hashX hex. */
 export class ScriptHistories {
-  readonly cache = new LruCache<string, HistoryItem[] | typeof TOO_LARGE>(1000);
-  /**
-   * The confirmed histories' get_history JSON (items without the brackets): a 10,000-entry
-   * answer costs about 10 ms to serialise, every time it is asked for.
-   */
-  readonly #json = new LruCache<string, string>(1000);
+  readonly cache = new LruCache<string, CachedHistory>(1000);
+  /** Digests of subscribed scripts (see {@link keep}). */
+  readonly #digests = new Map<string, ConfirmedDigest>();
 
   constructor(readonly queries: ChainQueries, readonly limit: number) {}
 
-  /** Forgets the cached histories of scripts a block or reorg touched. */
-  invalidate(hashXs: Iterable<string>): void {
-    for (const key of hashXs) {
-      this.cache.delete(key);
-      this.#json.delete(key);
-    }
+  /** Where the index stands now. */
+  #now(): IndexPoint {
+    return { txEnd: this.queries.store.txCount, rewinds: this.queries.store.rewinds };
   }
 
-  /** Forgets every cached history. */
-  clear(): void {
-    this.cache.clear();
-    this.#json.clear();
+  /**
+   * The entries `point` lacks, or undefined when a reorg since makes it unusable. Moves
+   * `point` to now.
+   */
+  #gained(hashX: string, point: IndexPoint): HistoryItem[] | undefined {
+    const now = this.#now();
+    if (point.rewinds !== now.rewinds) return undefined;
+    if (point.txEnd === now.txEnd) return [];
+    const gained = this.queries.confirmedHistoryFrom(fromHex(hashX), point.txEnd);
+    point.txEnd = now.txEnd;
+    return gained;
   }
 
   /** The confirmed history as get_history's JSON items, comma-separated; cached. */
   confirmedJson(hashX: string): { json: string; items: HistoryItem[]; cost: number } {
     const { items, cost } = this.confirmed(hashX);
-    let json = this.#json.get(hashX);
-    if (json === undefined) {
-      json = items.map((item) => `{"tx_hash":"${item.txHash}","height":${item.height}}`).join(",");
-      this.#json.set(hashX, json);
-    }
-    return { json, items, cost };
+    const entry = this.cache.peek(hashX);
+    if (!entry) return { json: itemsJson(items), items, cost };
+    entry.json ??= itemsJson(items);
+    return { json: entry.json, items, cost };
   }
 
   /**
@@ -77,15 +113,27 @@ export class ScriptHistories {
    */
   confirmed(hashX: string): { items: HistoryItem[]; cost: number } {
     const cached = this.cache.get(hashX);
-    if (cached === TOO_LARGE) throw tooLarge(0.1);
-    if (cached) return { items: cached, cost: 0.1 };
+    const gained = cached && this.#gained(hashX, cached);
+    if (cached && gained) {
+      if (cached.items && gained.length > 0) {
+        cached.items.push(...gained);
+        if (cached.items.length >= this.limit) cached.items = null;
+        else if (cached.json !== undefined) {
+          cached.json += (cached.json ? "," : "") + itemsJson(gained);
+        }
+        if (!cached.items) cached.json = undefined;
+      }
+      if (!cached.items) throw tooLarge(0.1);
+      return { items: cached.items, cost: 0.1 + gained.length / 1000 };
+    }
+    const point = this.#now();
     try {
       const items = this.queries.confirmedHistory(fromHex(hashX), this.limit);
-      this.cache.set(hashX, items);
+      this.cache.set(hashX, { ...point, items });
       return { items, cost: 0.2 + items.length / 1000 };
     } catch (error) {
       if (error instanceof HistoryTooLargeError) {
-        this.cache.set(hashX, TOO_LARGE);
+        this.cache.set(hashX, { ...point, items: null });
         throw tooLarge(0.2 + this.limit / 1000);
       }
       throw error;
@@ -93,36 +141,94 @@ export class ScriptHistories {
   }
 
   /**
-   * Mempool history. A transaction the index already holds confirmed is left out: between a
-   * block and the next mempool refresh the mirror may still list it.
+   * Mempool history. Until the next mempool refresh after a block, the mirror may still list
+   * transactions the block confirmed; those are left out.
    */
-  mempool(hashX: string, confirmed?: HistoryItem[]): HistoryItem[] {
+  mempool(hashX: string): HistoryItem[] {
+    const { store, mempool } = this.queries;
     const items = this.queries.mempoolHistory(fromHex(hashX));
-    if (items.length === 0 || !confirmed || confirmed.length === 0) return items;
-    const seen = new Set(confirmed.map((item) => item.txHash));
+    if (items.length === 0 || store.height <= mempool.syncedHeight) return items;
+    const confirmedSince = this.queries.confirmedHistoryFrom(
+      fromHex(hashX),
+      store.firstTxNum(mempool.syncedHeight + 1),
+    );
+    if (confirmedSince.length === 0) return items;
+    const seen = new Set(confirmedSince.map((item) => item.txHash));
     return items.filter((item) => !seen.has(item.txHash));
   }
 
   /** Confirmed then mempool history. */
   history(hashX: string): ScriptHistory {
     const { items, cost } = this.confirmed(hashX);
-    return { confirmed: items, mempool: this.mempool(hashX, items), cost };
+    return { confirmed: items, mempool: this.mempool(hashX), cost };
   }
 
-  /** The status of a script (null when it has no history at all). */
+  /**
+   * The status of a script (null when it has no history at all), from its kept digest when
+   * it has one.
+   */
   status(hashX: string): ScriptStatus {
-    const { confirmed, mempool, cost } = this.history(hashX);
-    if (confirmed.length === 0 && mempool.length === 0) {
-      return { status: null, cost: cost + 0.1, hasMempool: false };
+    const { digest, cost } = this.#confirmedDigest(hashX);
+    const mempool = this.mempool(hashX);
+    if (digest.entries === 0 && mempool.length === 0) {
+      return { status: null, cost: cost + 0.1, hasMempool: false, digest };
     }
-    let preimage = "";
-    for (const item of confirmed) preimage += `${item.txHash}:${item.height}:`;
-    for (const item of mempool) preimage += `${item.txHash}:${item.height}:`;
+    const hash = digest.hash.copy();
+    let length = digest.length;
+    if (mempool.length > 0) {
+      const preimage = statusPreimage(mempool);
+      hash.update(preimage);
+      length += preimage.length;
+    }
     return {
-      status: toHex(sha256(ENCODER.encode(preimage))),
-      cost: cost + 0.1 + 0.00002 * preimage.length,
+      status: hash.digest("hex"),
+      cost: cost + 0.1 + 0.00002 * length,
       hasMempool: mempool.length > 0,
+      digest,
     };
+  }
+
+  /** Keeps the digest of a status for the script's next statuses (it is subscribed). */
+  keep(hashX: string, status: ScriptStatus): void {
+    this.#digests.set(hashX, status.digest);
+  }
+
+  /** Drops a script's digest (its last subscription ended). */
+  forget(hashX: string): void {
+    this.#digests.delete(hashX);
+  }
+
+  /** Scripts with a kept digest. */
+  get kept(): number {
+    return this.#digests.size;
+  }
+
+  #confirmedDigest(hashX: string): { digest: ConfirmedDigest; cost: number } {
+    const kept = this.#digests.get(hashX);
+    const gained = kept && this.#gained(hashX, kept);
+    if (kept && gained) {
+      if (kept.entries + gained.length >= this.limit) {
+        this.#digests.delete(hashX);
+        throw tooLarge(0.1);
+      }
+      if (gained.length > 0) {
+        const preimage = statusPreimage(gained);
+        kept.hash.update(preimage);
+        kept.entries += gained.length;
+        kept.length += preimage.length;
+      }
+      return { digest: kept, cost: 0.1 + gained.length / 1000 };
+    }
+    const point = this.#now();
+    const { items, cost } = this.confirmed(hashX);
+    const preimage = statusPreimage(items);
+    const digest = {
+      ...point,
+      hash: createHash("sha256").update(preimage),
+      entries: items.length,
+      length: preimage.length,
+    };
+    return { digest, cost };
   }
 }
 

@@ -24,7 +24,7 @@ import {
 import { bucketFeeTarget, ESTIMATE_MODES, type FeeEstimates } from "./fees.ts";
 import { JsonText } from "./framing.ts";
 import type { HeaderProofs } from "./header_proofs.ts";
-import type { ScriptHistories } from "./history.ts";
+import type { ScriptHistories, ScriptStatus } from "./history.ts";
 import {
   assertBoolean,
   assertHexString,
@@ -127,7 +127,7 @@ export interface MethodContext {
     session: MethodSession,
     hashX: string,
     subscription: Subscription,
-    mempool: boolean,
+    status: ScriptStatus,
   ): void;
   /** Removes a subscription; false if there was none. */
   unsubscribe(session: MethodSession, hashX: string): boolean;
@@ -403,8 +403,8 @@ function getBalance(ctx: MethodContext, session: MethodSession, args: unknown[])
 function getHistory(ctx: MethodContext, session: MethodSession, args: unknown[]): unknown {
   const hashX = scriptHashToHashXHex(args[0]);
   return ctx.consistent(session, () => {
-    const { json, items, cost } = ctx.histories.confirmedJson(hashX);
-    const mempool = ctx.histories.mempool(hashX, items);
+    const { json, cost } = ctx.histories.confirmedJson(hashX);
+    const mempool = ctx.histories.mempool(hashX);
     session.bumpCost(cost + 0.25 + mempool.length / 50);
     const more = mempool.length > 0 ? JSON.stringify(historyJson(mempool)).slice(1, -1) : "";
     return new JsonText(`[${json}${json && more ? "," : ""}${more}]`);
@@ -448,7 +448,7 @@ function subscribeScriptHash(
       session,
       hashX,
       { scriptHash: scriptHash as string, status: status.status },
-      status.hasMempool,
+      status,
     );
     return status.status;
   });

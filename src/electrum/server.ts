@@ -8,6 +8,7 @@ import type { Logger } from "../log.ts";
 import type { Service } from "../service.ts";
 import { createListener, type Listener, type TlsFiles } from "./listeners.ts";
 import {
+  type NotifySummary,
   type SessionFactory,
   SessionManager,
   type SessionManagerOptions,
@@ -119,7 +120,7 @@ export class ElectrumServer {
   }
 
   /** See {@link SessionManager.notify}. */
-  notify(touched: Set<string>, height: number): Promise<void> {
+  notify(touched: Set<string>, height: number): Promise<NotifySummary> {
     return this.manager.notify(touched, height);
   }
 

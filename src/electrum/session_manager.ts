@@ -52,6 +52,18 @@ export interface ManagerTuning {
   fanOutSliceMs: number;
 }
 
+/** What one notification round did. */
+export interface NotifySummary {
+  /** Sessions sent the new tip. */
+  headers: number;
+  /** Subscribed scripts whose status was recomputed. */
+  scripts: number;
+  /** Script-hash notifications sent (statuses that changed, per subscriber). */
+  statuses: number;
+  /** Duration of the round. */
+  ms: number;
+}
+
 /** The defaults of {@link ManagerTuning}. */
 export const DEFAULT_TUNING: ManagerTuning = {
   idleCheckMs: 60_000,
@@ -437,7 +449,7 @@ export class SessionManager implements SessionHost, MethodContext {
     session: MethodSession,
     hashX: string,
     subscription: Subscription,
-    mempool: boolean,
+    status: ScriptStatus,
   ): void {
     const client = session as ClientSession;
     // A request that finishes after its session ended must not leave a subscription behind.
@@ -446,7 +458,8 @@ export class SessionManager implements SessionHost, MethodContext {
     let set = this.#subscribers.get(hashX);
     if (!set) this.#subscribers.set(hashX, set = new Set());
     set.add(client);
-    if (mempool) this.#mempoolStatuses.add(hashX);
+    this.histories.keep(hashX, status);
+    if (status.hasMempool) this.#mempoolStatuses.add(hashX);
   }
 
   unsubscribe(session: MethodSession, hashX: string): boolean {
@@ -463,6 +476,7 @@ export class SessionManager implements SessionHost, MethodContext {
     if (set.size === 0) {
       this.#subscribers.delete(hashX);
       this.#mempoolStatuses.delete(hashX);
+      this.histories.forget(hashX);
     }
   }
 
@@ -480,15 +494,17 @@ export class SessionManager implements SessionHost, MethodContext {
    * touched (and, on a new tip, each whose status involved the mempool) gets its new status
    * if it changed. Calls are serialised; await one before changing the index again.
    */
-  notify(touched: Set<string>, height: number): Promise<void> {
+  notify(touched: Set<string>, height: number): Promise<NotifySummary> {
     const run = this.#notifying.then(() => this.#notify(touched, height));
-    this.#notifying = run.catch((error) => {
+    this.#notifying = run.then(() => {}, (error) => {
       this.log.error(`notification failed: ${(error as Error)?.stack ?? error}`);
     });
     return run;
   }
 
-  async #notify(touched: Set<string>, height: number): Promise<void> {
+  async #notify(touched: Set<string>, height: number): Promise<NotifySummary> {
+    const started = performance.now();
+    const summary = { headers: 0, scripts: 0, statuses: 0, ms: 0 };
     const previous = this.#tip;
     const tip = this.#readTip();
     if (tip.height !== height) {
@@ -496,8 +512,6 @@ export class SessionManager implements SessionHost, MethodContext {
     }
     const tipChanged = tip.hash !== previous.hash;
     this.#tip = tip;
-    if (tipChanged && tip.height <= previous.height) this.histories.clear();
-    else this.histories.invalidate(touched);
     const waiters = this.#tipWaiters;
     this.#tipWaiters = [];
     for (const wake of waiters) wake();
@@ -522,6 +536,7 @@ export class SessionManager implements SessionHost, MethodContext {
         subscribers[i].sendNotificationText(text);
         if ((i & 63) === 63) await pace();
       }
+      summary.headers = subscribers.length;
     }
 
     const candidates: string[] = [];
@@ -532,21 +547,29 @@ export class SessionManager implements SessionHost, MethodContext {
       }
     }
     for (const hashX of candidates) {
-      this.#notifyScript(hashX);
+      summary.statuses += this.#notifyScript(hashX);
       await pace();
     }
+    summary.scripts = candidates.length;
+    summary.ms = performance.now() - started;
+    return summary;
   }
 
-  /** Recomputes one script's status and sends it to subscribers whose last status differs. */
-  #notifyScript(hashX: string): void {
+  /**
+   * Recomputes one script's status and sends it to subscribers whose last status differs.
+   * Returns the notifications sent.
+   */
+  #notifyScript(hashX: string): number {
     const subscribers = this.#subscribers.get(hashX);
-    if (!subscribers) return;
+    if (!subscribers) return 0;
+    let sent = 0;
     let status: ScriptStatus | undefined;
     try {
       status = this.histories.status(hashX);
     } catch (error) {
       if (!(error instanceof RpcError)) throw error;
     }
+    if (status) this.histories.keep(hashX, status);
     if (status?.hasMempool) this.#mempoolStatuses.add(hashX);
     else this.#mempoolStatuses.delete(hashX);
     for (const session of [...subscribers]) {
@@ -559,6 +582,7 @@ export class SessionManager implements SessionHost, MethodContext {
         session.sendNotificationText(
           notificationText("blockchain.scripthash.subscribe", [subscription.scriptHash, null]),
         );
+        sent++;
         continue;
       }
       session.bumpCost(status.cost);
@@ -570,7 +594,9 @@ export class SessionManager implements SessionHost, MethodContext {
           status.status,
         ]),
       );
+      sent++;
     }
+    return sent;
   }
 
   // ---- figures for the admin interface --------------------------------------------------

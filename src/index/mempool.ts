@@ -61,6 +61,7 @@ export class Mempool {
   readonly #byHashX = new Map<string, Set<string>>();
   #histogram: [number, number][] = [];
   #histogramAt = -Infinity;
+  #syncedHeight = -1;
 
   constructor(
     readonly store: IndexStore,
@@ -74,10 +75,19 @@ export class Mempool {
   }
 
   /**
+   * The index height of the last refresh. While the index is above it, the mirror may still
+   * list transactions the blocks since have confirmed.
+   */
+  get syncedHeight(): number {
+    return this.#syncedHeight;
+  }
+
+  /**
    * Brings the mirror in line with the daemon's mempool. The caller makes sure the index is at
    * the daemon's tip, so prevouts resolve against the same chain the daemon's mempool builds on.
    */
   async refresh(): Promise<MempoolChanges> {
+    const height = this.store.height;
     const daemonTxids = new Set(await this.daemon.getRawMempool());
     const touched = new Set<string>();
     let removed = 0;
@@ -97,6 +107,7 @@ export class Mempool {
       });
     }
     const added = this.#addAll(fetched, touched);
+    this.#syncedHeight = height;
     this.#maybeRefreshHistogram();
     return { touched, added, removed };
   }

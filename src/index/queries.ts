@@ -7,7 +7,7 @@
 import { hashToHex, toHex } from "../chain/bytes.ts";
 import { sha256 } from "../chain/hash.ts";
 import type { Mempool } from "./mempool.ts";
-import type { IndexStore } from "./store.ts";
+import type { HistoryEntry, IndexStore } from "./store.ts";
 
 /** A history entry in protocol form. */
 export interface HistoryItem {
@@ -37,6 +37,13 @@ export class HistoryTooLargeError extends Error {
   }
 }
 
+/** The part of the status preimage (electrum-protocol.md §5) that `items` make up. */
+export function statusPreimage(items: readonly HistoryItem[]): string {
+  let preimage = "";
+  for (const item of items) preimage += `${item.txHash}:${item.height}:`;
+  return preimage;
+}
+
 /** Read-side facade over the store and the mempool. */
 export class ChainQueries {
   constructor(readonly store: IndexStore, readonly mempool: Mempool) {}
@@ -45,6 +52,18 @@ export class ChainQueries {
   confirmedHistory(hashX: Uint8Array, limit: number): HistoryItem[] {
     const entries = this.store.history(hashX, limit);
     if (entries.length >= limit) throw new HistoryTooLargeError();
+    return this.#items(entries);
+  }
+
+  /**
+   * Confirmed history entries from tx number `txNum` on, a tx count the index had: what a
+   * history known at that count has gained (see {@link IndexStore.historyFrom}).
+   */
+  confirmedHistoryFrom(hashX: Uint8Array, txNum: number): HistoryItem[] {
+    return this.#items(this.store.historyFrom(hashX, txNum));
+  }
+
+  #items(entries: HistoryEntry[]): HistoryItem[] {
     return entries.map((entry) => ({
       txHash: hashToHex(entry.txid),
       height: this.store.heightOfTx(entry.txNum),
@@ -69,9 +88,7 @@ export class ChainQueries {
   status(hashX: Uint8Array, limit: number): string | null {
     const history = this.history(hashX, limit);
     if (history.length === 0) return null;
-    let preimage = "";
-    for (const item of history) preimage += `${item.txHash}:${item.height}:`;
-    return toHex(sha256(new TextEncoder().encode(preimage)));
+    return toHex(sha256(new TextEncoder().encode(statusPreimage(history))));
   }
 
   /** Confirmed balance and the mempool's net change to it. */

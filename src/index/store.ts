@@ -127,6 +127,9 @@ function prepareStatements(db: DatabaseSync) {
     ),
     txEnds: db.prepare("SELECT tx_end FROM headers ORDER BY height"),
     history: db.prepare("SELECT tx_num, more FROM history WHERE hashx = ? ORDER BY tx_num"),
+    historyFrom: db.prepare(
+      "SELECT tx_num, more FROM history WHERE hashx = ? AND tx_num >= ? ORDER BY tx_num",
+    ),
     utxos: db.prepare(
       "SELECT tx_num, vout, value FROM utxo WHERE hashx = ? ORDER BY tx_num, vout LIMIT ?",
     ),
@@ -147,6 +150,7 @@ function prepareStatements(db: DatabaseSync) {
   // Rows as arrays skip building an object per row; node:sqlite has this, its types lag.
   const arrayStatements = [
     "history",
+    "historyFrom",
     "utxos",
     "txid",
     "txidChunk",
@@ -198,6 +202,7 @@ export class IndexStore {
   #state: IndexState;
   /** txEnds[h] = cumulative tx count through height h. */
   #txEnds: number[];
+  #rewinds = 0;
 
   private constructor(db: DatabaseSync, readonly network: Network) {
     this.db = db;
@@ -538,6 +543,18 @@ export class IndexStore {
     return txNums;
   }
 
+  /**
+   * Tx numbers of a script's confirmed history from `txNum` on, where `txNum` is a tx count
+   * the index had (a flush writes rows of its own transactions only, so no older row holds a
+   * later entry). What a known history gained since then, at the cost of the gain.
+   */
+  historyTxNumsFrom(hashX: Uint8Array, txNum: number): number[] {
+    const rows = this.#sql.historyFrom.all(hashX, txNum) as unknown as [number, Uint8Array][];
+    const txNums: number[] = [];
+    for (const [first, more] of rows) decodeHistoryRow(first, more, txNums);
+    return txNums;
+  }
+
   /** History entries of all scripts (a full scan, for checks and tools). */
   historyEntryCount(): number {
     const txNums: number[] = [];
@@ -553,11 +570,17 @@ export class IndexStore {
 
   /** Confirmed history of a script in chain order, at most `limit` entries. */
   history(hashX: Uint8Array, limit = Number.MAX_SAFE_INTEGER): HistoryEntry[] {
-    return this.reading(() => {
-      const txNums = this.historyTxNums(hashX, limit);
-      const txids = this.txids(txNums);
-      return txNums.map((txNum, i) => ({ txNum, txid: txids[i] }));
-    });
+    return this.reading(() => this.#withTxids(this.historyTxNums(hashX, limit)));
+  }
+
+  /** The entries {@link historyTxNumsFrom} finds, with their txids. */
+  historyFrom(hashX: Uint8Array, txNum: number): HistoryEntry[] {
+    return this.reading(() => this.#withTxids(this.historyTxNumsFrom(hashX, txNum)));
+  }
+
+  #withTxids(txNums: number[]): HistoryEntry[] {
+    const txids = this.txids(txNums);
+    return txNums.map((txNum, i) => ({ txNum, txid: txids[i] }));
   }
 
   /** Confirmed unspent outputs of a script, ordered by (tx number, output index). */
@@ -595,6 +618,15 @@ export class IndexStore {
     });
     this.#txEnds.length = state.height + 1;
     this.#state = state;
+    this.#rewinds++;
+  }
+
+  /**
+   * Unwinds (reorgs) since the store was opened: what was derived from the index before one
+   * may hold entries that are gone, however the tx count moved since.
+   */
+  get rewinds(): number {
+    return this.#rewinds;
   }
 }
 

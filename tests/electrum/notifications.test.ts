@@ -173,6 +173,31 @@ Deno.test("subscribed clients are told about mempool changes, blocks and reorgs"
       await other.notification("blockchain.scripthash.subscribe");
     });
 
+    await t.step(
+      "blocks after a reorg bring kept statuses and cached histories forward",
+      async () => {
+        // Each round asks for alice's history (cached, as JSON too), then a block adds to it.
+        for (let i = 0; i < 3; i++) {
+          assert.deepEqual(
+            await client.request("blockchain.scripthash.get_history", [scriptHashOf(alice)]),
+            expectedHistory(wallet, alice),
+          );
+          await wallet.send({ outputs: [{ script: alice, value: 10_000 + i }] });
+          await wallet.mine(1);
+          await h.update();
+          await client.notification("blockchain.headers.subscribe");
+          const note = await client.notification("blockchain.scripthash.subscribe");
+          assert.deepEqual(note.params, [scriptHashOf(alice), expectedStatus(wallet, alice)]);
+          await other.notification("blockchain.scripthash.subscribe");
+          await assertQuiet(client, 0);
+        }
+        assert.deepEqual(
+          await client.request("blockchain.scripthash.get_history", [scriptHashOf(alice)]),
+          expectedHistory(wallet, alice),
+        );
+      },
+    );
+
     await t.step("a reorg to a block at the same height still notifies the header", async () => {
       const height = await node.getHeight();
       const [base] = await node.daemon.getBlockHashes(height, 1);
