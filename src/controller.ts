@@ -198,7 +198,7 @@ export class Controller implements AdminBackend {
           round.lap("notifications");
           const line = `height ${store.height}: told ${summary.headers} sessions of the tip, ` +
             `${summary.statuses} status changes of ${summary.scripts} subscribed scripts ` +
-            `(${touched.size} touched); ${round}`;
+            `(${touched.size} touched); ${round} (statuses ${Math.round(summary.statusMs)} ms)`;
           if (tipChanged) this.#log.info(line);
           else this.#log.debug(line);
         }

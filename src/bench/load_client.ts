@@ -7,8 +7,24 @@
 export interface TimedReply {
   result?: unknown;
   error?: { code: number; message: string };
+  /** From the request's write to the answer's last byte. */
   ms: number;
+  /** Bytes of the answer's line. */
+  size: number;
 }
+
+/** Options of a load client. */
+export interface LoadClientOptions {
+  /**
+   * Answers longer than this are not decoded: their id is read from the end of the line and
+   * `result` is left undefined (a load generator parsing ten 1 MB answers at once would time
+   * its own parsing). Error answers are always decoded.
+   */
+  decodeUpTo?: number;
+}
+
+/** `…,"id":12}` at the end of a JSON-RPC answer. */
+const TRAILING_ID = /"id":(\d+)\}\s*$/;
 
 const ENCODER = new TextEncoder();
 
@@ -19,12 +35,12 @@ export class LoadClient {
   /** Called with the method and params of each notification. */
   onNotification: (method: string, params: unknown[]) => void = () => {};
 
-  private constructor(readonly conn: Deno.TcpConn) {
+  private constructor(readonly conn: Deno.TcpConn, readonly options: LoadClientOptions) {
     this.#read();
   }
 
-  static async connect(port: number): Promise<LoadClient> {
-    return new LoadClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+  static async connect(port: number, options: LoadClientOptions = {}): Promise<LoadClient> {
+    return new LoadClient(await Deno.connect({ hostname: "127.0.0.1", port }), options);
   }
 
   /** Sends a request; resolves with its answer and latency (rejects if the connection ends). */
@@ -75,7 +91,7 @@ export class LoadClient {
           const line = pieces.join("");
           pieces = [];
           text = text.slice(newline + 1);
-          if (line.trim()) this.#receive(JSON.parse(line));
+          if (line.trim()) this.#receiveLine(line);
         }
         if (text) pieces.push(text);
       }
@@ -85,31 +101,44 @@ export class LoadClient {
     this.#end();
   }
 
-  #receive(message: {
-    id?: number;
-    method?: string;
-    params?: unknown[];
-    result?: unknown;
-    error?: { code: number; message: string };
-  }): void {
+  #receiveLine(line: string): void {
+    const receivedAt = performance.now();
+    const limit = this.options.decodeUpTo ?? Infinity;
+    const id = line.length > limit && !line.includes('"error":') &&
+      TRAILING_ID.exec(line.slice(-32))?.[1];
+    if (id) {
+      this.#resolve(Number(id), {}, receivedAt, line.length);
+      return;
+    }
+    const message = JSON.parse(line);
     if (message.method !== undefined && message.id === undefined) {
       this.onNotification(message.method, message.params ?? []);
       return;
     }
-    const waiter = this.#waiting.get(message.id as number);
+    this.#resolve(message.id, message, receivedAt, line.length);
+  }
+
+  #resolve(
+    id: number,
+    answer: { result?: unknown; error?: { code: number; message: string } },
+    receivedAt: number,
+    size: number,
+  ): void {
+    const waiter = this.#waiting.get(id);
     if (!waiter) return;
-    this.#waiting.delete(message.id as number);
+    this.#waiting.delete(id);
     waiter.resolve({
-      result: message.result,
-      error: message.error,
-      ms: performance.now() - waiter.started,
+      result: answer.result,
+      error: answer.error,
+      ms: receivedAt - waiter.started,
+      size,
     });
   }
 
   #end(): void {
     this.#closed = true;
     for (const waiter of this.#waiting.values()) {
-      waiter.resolve({ error: { code: -1, message: "connection closed" }, ms: 0 });
+      waiter.resolve({ error: { code: -1, message: "connection closed" }, ms: 0, size: 0 });
     }
     this.#waiting.clear();
   }

@@ -28,6 +28,12 @@ export class WriteTimeoutError extends Error {
   override name = "WriteTimeoutError";
 }
 
+/**
+ * An outgoing JSON text. Large ones travel as their UTF-8 bytes: they were encoded once to
+ * measure them against MAX_SEND.
+ */
+export type OutgoingMessage = string | Uint8Array;
+
 /** One client connection. */
 export interface Connection {
   readonly transport: TransportKind;
@@ -40,16 +46,17 @@ export interface Connection {
    */
   incoming(): AsyncIterable<Incoming[]>;
   /**
-   * Writes messages (JSON texts), framed for the transport. Resolves once the OS (or the
-   * WebSocket) accepted them; rejects with {@link WriteTimeoutError} if no progress is made
-   * for `timeoutMs`, or with the socket's error.
+   * Writes messages (JSON texts, or their UTF-8 bytes), framed for the transport. Resolves
+   * once the OS (or the WebSocket) accepted them; rejects with {@link WriteTimeoutError} if
+   * no progress is made for `timeoutMs`, or with the socket's error.
    */
-  write(messages: string[], timeoutMs: number): Promise<void>;
+  write(messages: OutgoingMessage[], timeoutMs: number): Promise<void>;
   /** Closes the socket (pending writes are the caller's business). Idempotent. */
   close(): void;
 }
 
 const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
 const READ_BUFFER = 64 * 1024;
 
 /** A newline-framed connection over a Deno TCP or TLS stream. */
@@ -90,8 +97,8 @@ export class StreamConnection implements Connection {
     }
   }
 
-  async write(messages: string[], timeoutMs: number): Promise<void> {
-    const bytes = ENCODER.encode(messages.join("\n") + "\n");
+  async write(messages: OutgoingMessage[], timeoutMs: number): Promise<void> {
+    const bytes = frameLines(messages);
     let offset = 0;
     while (offset < bytes.length) {
       offset += await withTimeout(
@@ -111,6 +118,26 @@ export class StreamConnection implements Connection {
       // Already closed by the peer.
     }
   }
+}
+
+const NEWLINE = 0x0a;
+
+/** Messages as newline-terminated UTF-8 lines in one buffer. */
+function frameLines(messages: OutgoingMessage[]): Uint8Array {
+  if (messages.every((message) => typeof message === "string")) {
+    return ENCODER.encode(messages.join("\n") + "\n");
+  }
+  const parts = messages.map((message) =>
+    typeof message === "string" ? ENCODER.encode(message) : message
+  );
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length + 1, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+    out[at++] = NEWLINE;
+  }
+  return out;
 }
 
 /** Bytes of a string in UTF-8, without encoding it when it is ASCII. */
@@ -197,9 +224,12 @@ export class WebSocketConnection implements Connection {
     }
   }
 
-  async write(messages: string[], timeoutMs: number): Promise<void> {
+  async write(messages: OutgoingMessage[], timeoutMs: number): Promise<void> {
     if (this.#closed) throw new Error("connection closed");
-    for (const message of messages) this.socket.send(message);
+    for (const message of messages) {
+      // Text frames either way: Electrum over WebSocket is JSON text.
+      this.socket.send(typeof message === "string" ? message : DECODER.decode(message));
+    }
     let last = this.socket.bufferedAmount;
     let lastProgress = performance.now();
     while (this.socket.bufferedAmount > WS_HIGH_WATER) {

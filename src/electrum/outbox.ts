@@ -3,7 +3,7 @@
  * waiting, one write at a time. The amount waiting tells the session when to stop reading
  * (a client that does not read its answers is paused until they drain).
  */
-import type { Connection } from "./connection.ts";
+import type { Connection, OutgoingMessage } from "./connection.ts";
 
 /** Above this many queued bytes the session stops reading requests. */
 export const HIGH_WATER = 512 * 1024;
@@ -17,8 +17,8 @@ interface DrainWaiter {
 
 /** Ordered writer over a {@link Connection}. */
 export class Outbox {
-  #queue: string[] = [];
-  #queuedChars = 0;
+  #queue: OutgoingMessage[] = [];
+  #queuedBytes = 0;
   #writing = false;
   #failed = false;
   #waiters: DrainWaiter[] = [];
@@ -32,44 +32,49 @@ export class Outbox {
     readonly onFailure: (error: Error) => void,
   ) {}
 
-  /** Characters queued or being written (≈ bytes: our JSON is ASCII). */
+  /** Bytes queued or being written. */
   get buffered(): number {
-    return this.#queuedChars;
+    return this.#queuedBytes;
   }
 
-  /** Queues a message. */
-  push(message: string): void {
+  /**
+   * Queues a message of `bytes` bytes. Writing starts once the current task yields, so messages queued
+   * together (a notification round's header and statuses for one session, the answers of a
+   * batch) go out in one write.
+   */
+  push(message: OutgoingMessage, bytes: number): void {
     if (this.#failed) return;
     this.#queue.push(message);
-    this.#queuedChars += message.length;
-    if (!this.#writing) this.#pump();
+    this.#queuedBytes += bytes;
+    if (!this.#writing) {
+      this.#writing = true;
+      queueMicrotask(() => this.#pump());
+    }
   }
 
-  /** Resolves once at most `below` characters are waiting (or writing failed). */
+  /** Resolves once at most `below` bytes are waiting (or writing failed). */
   drained(below = 0): Promise<void> {
-    if (this.#queuedChars <= below || this.#failed) return Promise.resolve();
+    if (this.#queuedBytes <= below || this.#failed) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push({ below, resolve }));
   }
 
   async #pump(): Promise<void> {
-    this.#writing = true;
     try {
       while (this.#queue.length > 0 && !this.#failed) {
         const batch = this.#queue;
+        const bytes = this.#queuedBytes;
         this.#queue = [];
-        let chars = 0;
-        for (const message of batch) chars += message.length;
         try {
           await this.connection.write(batch, this.writeTimeoutMs);
         } catch (error) {
           this.#failed = true;
           this.#queue = [];
-          this.#queuedChars = 0;
+          this.#queuedBytes = 0;
           this.#notify();
           this.onFailure(error as Error);
           return;
         }
-        this.#queuedChars -= chars;
+        this.#queuedBytes -= bytes;
         this.#notify();
       }
     } finally {
@@ -81,7 +86,7 @@ export class Outbox {
     if (this.#waiters.length === 0) return;
     const still: DrainWaiter[] = [];
     for (const waiter of this.#waiters) {
-      if (this.#queuedChars <= waiter.below || this.#failed) waiter.resolve();
+      if (this.#queuedBytes <= waiter.below || this.#failed) waiter.resolve();
       else still.push(waiter);
     }
     this.#waiters = still;

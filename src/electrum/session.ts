@@ -5,7 +5,13 @@
  * Subclasses say which methods exist and run them ({@link Session.dispatch}).
  */
 import type { Logger } from "../log.ts";
-import type { Connection, Incoming, RemoteAddress, TransportKind } from "./connection.ts";
+import type {
+  Connection,
+  Incoming,
+  OutgoingMessage,
+  RemoteAddress,
+  TransportKind,
+} from "./connection.ts";
 import { utf8Length } from "./connection.ts";
 import {
   Concurrency,
@@ -30,6 +36,10 @@ import {
 } from "./framing.ts";
 import { HIGH_WATER, LOW_WATER, Outbox } from "./outbox.ts";
 import { withCommas } from "./python.ts";
+
+const ENCODER = new TextEncoder();
+/** Answers longer than this are encoded once up front (see #sendResponse). */
+const LARGE_MESSAGE = 64 * 1024;
 
 /** The seed's rule: a session is disconnected when its error count reaches this. */
 export const MAX_ERRORS = 10;
@@ -480,21 +490,31 @@ export abstract class Session {
 
   /** Sends a single response, replacing it by an error when over MAX_SEND. */
   #sendResponse(text: string): void {
-    if (this.#maxSend > 0 && text.length > this.#maxSend / 4 && utf8Length(text) > this.#maxSend) {
-      const id = responseId(text);
-      text = errorText(id, responseTooLarge(this.#maxSend));
+    // A UTF-8 character takes at most 4 bytes, so shorter texts are within MAX_SEND.
+    const mayExceed = this.#maxSend > 0 && text.length > this.#maxSend / 4;
+    if (!mayExceed && text.length <= LARGE_MESSAGE) {
+      this.#send(text);
+      return;
     }
-    this.#send(text);
+    // Encoded once: the bytes give the exact size and are what gets written.
+    const bytes = ENCODER.encode(text);
+    if (this.#maxSend > 0 && bytes.length > this.#maxSend) {
+      this.#send(errorText(responseId(text), responseTooLarge(this.#maxSend)));
+    } else {
+      this.#send(bytes, bytes.length);
+    }
   }
 
   /** Queues a message, counting it and charging bandwidth. */
-  #send(text: string): void {
+  #send(
+    message: OutgoingMessage,
+    size = typeof message === "string" ? utf8Length(message) : message.length,
+  ): void {
     if (this.#closing) return;
-    const size = utf8Length(text);
     this.sendCount++;
     this.sendSize += size;
     this.meter.bump(size * this.meter.limits.bandwidthCostPerByte);
-    this.#outbox.push(text);
+    this.#outbox.push(message, size);
   }
 
   /** Sends a notification (already serialised) unless the session is closing. */

@@ -60,6 +60,8 @@ export interface NotifySummary {
   scripts: number;
   /** Script-hash notifications sent (statuses that changed, per subscriber). */
   statuses: number;
+  /** Time spent computing the statuses, before sending anything. */
+  statusMs: number;
   /** Duration of the round. */
   ms: number;
 }
@@ -504,7 +506,7 @@ export class SessionManager implements SessionHost, MethodContext {
 
   async #notify(touched: Set<string>, height: number): Promise<NotifySummary> {
     const started = performance.now();
-    const summary = { headers: 0, scripts: 0, statuses: 0, ms: 0 };
+    const summary = { headers: 0, scripts: 0, statuses: 0, statusMs: 0, ms: 0 };
     const previous = this.#tip;
     const tip = this.#readTip();
     if (tip.height !== height) {
@@ -524,21 +526,8 @@ export class SessionManager implements SessionHost, MethodContext {
       await sleep(0);
       sliceStart = performance.now();
     };
-    if (tipChanged) {
-      const text = notificationText("blockchain.headers.subscribe", [{
-        hex: tip.hex,
-        height: tip.height,
-      }]);
-      const subscribers = [...this.#sessions.values()].filter((s): s is ClientSession =>
-        s instanceof ClientSession && s.headersSubscribed
-      );
-      for (let i = 0; i < subscribers.length; i++) {
-        subscribers[i].sendNotificationText(text);
-        if ((i & 63) === 63) await pace();
-      }
-      summary.headers = subscribers.length;
-    }
 
+    // Statuses first, so that each session then gets its header and statuses in one write.
     const candidates: string[] = [];
     for (const hashX of touched) if (this.#subscribers.has(hashX)) candidates.push(hashX);
     if (tipChanged) {
@@ -546,23 +535,39 @@ export class SessionManager implements SessionHost, MethodContext {
         if (!touched.has(hashX) && this.#subscribers.has(hashX)) candidates.push(hashX);
       }
     }
+    const outgoing = new Map<ClientSession, string[]>();
     for (const hashX of candidates) {
-      summary.statuses += this.#notifyScript(hashX);
+      summary.statuses += this.#statusNotifications(hashX, outgoing);
       await pace();
     }
     summary.scripts = candidates.length;
+    summary.statusMs = performance.now() - started;
+
+    const header = tipChanged
+      ? notificationText("blockchain.headers.subscribe", [{ hex: tip.hex, height: tip.height }])
+      : undefined;
+    const recipients = header ? [...this.#sessions.values()] : [...outgoing.keys()];
+    for (let i = 0; i < recipients.length; i++) {
+      const session = recipients[i];
+      if (!(session instanceof ClientSession)) continue;
+      if (header && session.headersSubscribed) {
+        session.sendNotificationText(header);
+        summary.headers++;
+      }
+      for (const text of outgoing.get(session) ?? []) session.sendNotificationText(text);
+      if ((i & 63) === 63) await pace();
+    }
     summary.ms = performance.now() - started;
     return summary;
   }
 
   /**
-   * Recomputes one script's status and sends it to subscribers whose last status differs.
-   * Returns the notifications sent.
+   * Recomputes one script's status and queues a notification in `outgoing` for each
+   * subscriber whose last status differs. Returns the notifications queued.
    */
-  #notifyScript(hashX: string): number {
+  #statusNotifications(hashX: string, outgoing: Map<ClientSession, string[]>): number {
     const subscribers = this.#subscribers.get(hashX);
     if (!subscribers) return 0;
-    let sent = 0;
     let status: ScriptStatus | undefined;
     try {
       status = this.histories.status(hashX);
@@ -572,6 +577,14 @@ export class SessionManager implements SessionHost, MethodContext {
     if (status) this.histories.keep(hashX, status);
     if (status?.hasMempool) this.#mempoolStatuses.add(hashX);
     else this.#mempoolStatuses.delete(hashX);
+    let queued = 0;
+    const queue = (session: ClientSession, scriptHash: string, value: string | null) => {
+      const texts = outgoing.get(session);
+      const text = notificationText("blockchain.scripthash.subscribe", [scriptHash, value]);
+      if (texts) texts.push(text);
+      else outgoing.set(session, [text]);
+      queued++;
+    };
     for (const session of [...subscribers]) {
       const subscription = session.subscriptions.get(hashX);
       if (!subscription) continue;
@@ -579,24 +592,15 @@ export class SessionManager implements SessionHost, MethodContext {
         // The history grew too large: drop the subscription and say so with a null status.
         session.bumpCost(0.2);
         this.unsubscribe(session, hashX);
-        session.sendNotificationText(
-          notificationText("blockchain.scripthash.subscribe", [subscription.scriptHash, null]),
-        );
-        sent++;
+        queue(session, subscription.scriptHash, null);
         continue;
       }
       session.bumpCost(status.cost);
       if (subscription.status === status.status) continue;
       subscription.status = status.status;
-      session.sendNotificationText(
-        notificationText("blockchain.scripthash.subscribe", [
-          subscription.scriptHash,
-          status.status,
-        ]),
-      );
-      sent++;
+      queue(session, subscription.scriptHash, status.status);
     }
-    return sent;
+    return queued;
   }
 
   // ---- figures for the admin interface --------------------------------------------------

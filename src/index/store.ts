@@ -4,7 +4,7 @@
  * at some height); sessions and the mempool read through its queries.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { bytesEqual, concatBytes, hashToHex } from "../chain/bytes.ts";
+import { bytesEqual, concatBytes, hashToHex, toHex } from "../chain/bytes.ts";
 import { sha256d } from "../chain/hash.ts";
 import type { Network } from "../chain/networks.ts";
 import { BulkStatement } from "./bulk_statement.ts";
@@ -203,6 +203,7 @@ export class IndexStore {
   /** txEnds[h] = cumulative tx count through height h. */
   #txEnds: number[];
   #rewinds = 0;
+  #recent?: RecentCommit;
 
   private constructor(db: DatabaseSync, readonly network: Network) {
     this.db = db;
@@ -341,6 +342,9 @@ export class IndexStore {
       );
     }
     const sql = this.#sql;
+    const recent = txids.length / 32 <= RECENT_COMMIT_MAX_TXS
+      ? { from: this.#state.txCount, txids: txids.slice(), history: new Map<string, number[]>() }
+      : undefined;
     const state: IndexState = {
       height: last.height,
       tip: hashToHex(headerHash(last.header)),
@@ -354,7 +358,10 @@ export class IndexStore {
       }
       this.#appendTxids(txids);
       const bulk = this.#bulk;
-      changes.history((hashX, txNum, more) => bulk.insertHistory.add(hashX, txNum, more));
+      changes.history((hashX, txNum, more) => {
+        bulk.insertHistory.add(hashX, txNum, more);
+        if (recent) decodeHistoryRow(txNum, more, recentEntries(recent, hashX));
+      });
       bulk.insertHistory.finish();
       const spends = changes.utxoSpends;
       for (const row of spends.sort(compareUtxoRows)) {
@@ -379,6 +386,7 @@ export class IndexStore {
     });
     for (const block of blocks) this.#txEnds.push(block.txEnd);
     this.#state = state;
+    this.#recent = recent;
   }
 
   /**
@@ -437,6 +445,13 @@ export class IndexStore {
    */
   txids(txNums: readonly number[]): Uint8Array[] {
     if (txNums.length === 0) return [];
+    const recent = this.#recent;
+    if (recent && txNums.every((txNum) => txNum >= recent.from && txNum < this.txCount)) {
+      return txNums.map((txNum) => {
+        const at = (txNum - recent.from) * 32;
+        return recent.txids.subarray(at, at + 32);
+      });
+    }
     return this.reading(() => this.#txidsByChunk(txNums));
   }
 
@@ -549,6 +564,7 @@ export class IndexStore {
    * later entry). What a known history gained since then, at the cost of the gain.
    */
   historyTxNumsFrom(hashX: Uint8Array, txNum: number): number[] {
+    if (this.#recent?.from === txNum) return [...(this.#recent.history.get(toHex(hashX)) ?? [])];
     const rows = this.#sql.historyFrom.all(hashX, txNum) as unknown as [number, Uint8Array][];
     const txNums: number[] = [];
     for (const [first, more] of rows) decodeHistoryRow(first, more, txNums);
@@ -575,6 +591,8 @@ export class IndexStore {
 
   /** The entries {@link historyTxNumsFrom} finds, with their txids. */
   historyFrom(hashX: Uint8Array, txNum: number): HistoryEntry[] {
+    // Right after a live block this is answered from memory, without a read transaction.
+    if (this.#recent?.from === txNum) return this.#withTxids(this.historyTxNumsFrom(hashX, txNum));
     return this.reading(() => this.#withTxids(this.historyTxNumsFrom(hashX, txNum)));
   }
 
@@ -618,6 +636,7 @@ export class IndexStore {
     });
     this.#txEnds.length = state.height + 1;
     this.#state = state;
+    this.#recent = undefined;
     this.#rewinds++;
   }
 
@@ -628,6 +647,29 @@ export class IndexStore {
   get rewinds(): number {
     return this.#rewinds;
   }
+}
+
+/**
+ * Forward commits of at most this many transactions (live blocks) keep what they added in
+ * memory: right after a block, the notifier asks for every touched script's new entries.
+ */
+const RECENT_COMMIT_MAX_TXS = 20_000;
+
+/** What the last forward commit added, when it was small. */
+interface RecentCommit {
+  /** The tx count before the commit. */
+  from: number;
+  /** The commit's txids, 32 bytes each from tx number `from` on. */
+  txids: Uint8Array;
+  /** The new tx numbers of each script (hashX hex), ascending. */
+  history: Map<string, number[]>;
+}
+
+function recentEntries(recent: RecentCommit, hashX: Uint8Array): number[] {
+  const key = toHex(hashX);
+  let entries = recent.history.get(key);
+  if (!entries) recent.history.set(key, entries = []);
+  return entries;
 }
 
 /** SHA256d of a raw header, internal order. */

@@ -34,7 +34,11 @@ Deno.test("bench_query runs every phase against a tiny chain and checks its answ
     assert.ok(results.load[0].requestsPerSecond > 0);
     assert.equal(results.capacity.sessions, 40);
     assert.equal(results.capacity.subscriptions, 120);
-    assert.equal(results.fanOut.headerNotified, 40, "every session is told of the new block");
+    assert.equal(results.fanOut.blocks.length, 3);
+    for (const block of results.fanOut.blocks) {
+      assert.equal(block.headerNotified, 40, "every session is told of each new block");
+      assert.match(block.roundLog, /^height \d+: told 40 sessions of the tip/);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
