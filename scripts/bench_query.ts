@@ -88,6 +88,8 @@ class Server {
   log = "";
   /** When each "block … applied" line arrived (the live blocks of the fan-out). */
   readonly appliedAt: number[] = [];
+  /** When each "height …: told" line arrived: the server has queued every notification. */
+  readonly notifiedAt: number[] = [];
 
   constructor(env: Record<string, string>, denoFlags: string[]) {
     const child = new Deno.Command(Deno.execPath(), {
@@ -101,6 +103,7 @@ class Server {
       for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
         this.log += chunk;
         if (/applied in \d+ ms/.test(chunk)) this.appliedAt.push(performance.now());
+        if (/height \d+: told/.test(chunk)) this.notifiedAt.push(performance.now());
         if (this.log.length > 1_000_000) this.log = this.log.slice(-100_000);
       }
     })();
@@ -320,6 +323,8 @@ interface BlockFanOut {
   /** Transactions and apply time from the server's "block … applied in" line. */
   applyLog?: string[];
   appliedLoggedMs: number;
+  /** When the server logged its notification round: everything queued for writing. */
+  notifiedLoggedMs: number;
   miningMs: number;
   roundLog?: string;
 }
@@ -398,6 +403,7 @@ async function runCapacityAndFanOut(
     scriptNotifications = 0;
     const logFrom = server.log.length;
     const appliedBefore = server.appliedAt.length;
+    const notifiedBefore = server.notifiedAt.length;
     // The replay daemon generates the block (about a second for 3,000 signed transactions);
     // times run from its reply, when the block is in the daemon as a mined one would be.
     const miningStarted = performance.now();
@@ -414,6 +420,7 @@ async function runCapacityAndFanOut(
       lastScriptMs: scriptNotifications > 0 ? lastScriptAt - mined : 0,
       applyLog: /block \d+ \w+: (\d+) txs, applied in (\d+) ms/.exec(log)?.slice(1),
       appliedLoggedMs: (server.appliedAt[appliedBefore] ?? NaN) - mined,
+      notifiedLoggedMs: (server.notifiedAt[notifiedBefore] ?? NaN) - mined,
       miningMs: mined - miningStarted,
       roundLog: /height \d+: told .*/.exec(log)?.[0],
     });
@@ -435,6 +442,7 @@ async function runCapacityAndFanOut(
       "block txs",
       "apply ms",
       "applied by ms",
+      "server done by ms",
     ],
     blocks.map((block, i) => [
       String(i + 1),
@@ -445,6 +453,7 @@ async function runCapacityAndFanOut(
       block.applyLog?.[0] ?? "?",
       block.applyLog?.[1] ?? "?",
       block.appliedLoggedMs.toFixed(0),
+      block.notifiedLoggedMs.toFixed(0),
     ]),
   ));
   for (const block of blocks) console.log(`server: ${block.roundLog ?? "no round line"}`);

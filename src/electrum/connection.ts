@@ -5,7 +5,6 @@
  * Stream transports (tcp, ssl, rpc) frame with newlines; WebSocket sends one text frame per
  * message.
  */
-import { withTimeout } from "../timeout.ts";
 import { type FramerEvent, LineFramer } from "./framing.ts";
 
 /** The transport a connection arrived on. */
@@ -47,10 +46,13 @@ export interface Connection {
   incoming(): AsyncIterable<Incoming[]>;
   /**
    * Writes messages (JSON texts, or their UTF-8 bytes), framed for the transport. Resolves
-   * once the OS (or the WebSocket) accepted them; rejects with {@link WriteTimeoutError} if
-   * no progress is made for `timeoutMs`, or with the socket's error.
+   * once the OS (or the WebSocket) accepted them, calling `onProgress` whenever the peer
+   * took part of them; rejects with the socket's error or once the connection is closed.
+   * A peer that stops reading leaves the write pending: no timer per write (with thousands
+   * of sessions they cost more than the writes); the session manager closes connections
+   * whose writes stall (Outbox.stalledMs).
    */
-  write(messages: OutgoingMessage[], timeoutMs: number): Promise<void>;
+  write(messages: OutgoingMessage[], onProgress: () => void): Promise<void>;
   /** Closes the socket (pending writes are the caller's business). Idempotent. */
   close(): void;
 }
@@ -97,15 +99,13 @@ export class StreamConnection implements Connection {
     }
   }
 
-  async write(messages: OutgoingMessage[], timeoutMs: number): Promise<void> {
+  async write(messages: OutgoingMessage[], onProgress: () => void): Promise<void> {
     const bytes = frameLines(messages);
     let offset = 0;
     while (offset < bytes.length) {
-      offset += await withTimeout(
-        this.conn.write(bytes.subarray(offset)),
-        timeoutMs,
-        () => new WriteTimeoutError(`write blocked for ${timeoutMs} ms`),
-      );
+      if (this.#closed) throw new Error("connection closed");
+      offset += await this.conn.write(bytes.subarray(offset));
+      onProgress();
     }
   }
 
@@ -224,23 +224,19 @@ export class WebSocketConnection implements Connection {
     }
   }
 
-  async write(messages: OutgoingMessage[], timeoutMs: number): Promise<void> {
+  async write(messages: OutgoingMessage[], onProgress: () => void): Promise<void> {
     if (this.#closed) throw new Error("connection closed");
     for (const message of messages) {
       // Text frames either way: Electrum over WebSocket is JSON text.
       this.socket.send(typeof message === "string" ? message : DECODER.decode(message));
     }
     let last = this.socket.bufferedAmount;
-    let lastProgress = performance.now();
     while (this.socket.bufferedAmount > WS_HIGH_WATER) {
       if (this.#closed) throw new Error("connection closed");
       await new Promise((resolve) => setTimeout(resolve, WS_DRAIN_POLL_MS));
-      const now = performance.now();
       if (this.socket.bufferedAmount < last) {
         last = this.socket.bufferedAmount;
-        lastProgress = now;
-      } else if (timeoutMs > 0 && now - lastProgress > timeoutMs) {
-        throw new WriteTimeoutError(`write blocked for ${timeoutMs} ms`);
+        onProgress();
       }
     }
   }

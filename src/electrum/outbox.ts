@@ -22,15 +22,31 @@ export class Outbox {
   #writing = false;
   #failed = false;
   #waiters: DrainWaiter[] = [];
+  /** When the write in flight started or last made progress; undefined when none is. */
+  #progressAt: number | undefined;
 
   /**
-   * @param onFailure called once when a write fails or times out (the session aborts)
+   * @param onFailure called once when a write fails or is abandoned (the session aborts)
    */
   constructor(
     readonly connection: Connection,
-    readonly writeTimeoutMs: number,
     readonly onFailure: (error: Error) => void,
   ) {}
+
+  /** How long the write in flight has gone without the peer taking any of it (0 if none). */
+  stalledMs(now: number): number {
+    return this.#progressAt === undefined ? 0 : now - this.#progressAt;
+  }
+
+  /** Gives up on writing: queued messages are dropped and `onFailure` is called. */
+  fail(error: Error): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.#notify();
+    this.onFailure(error);
+  }
 
   /** Bytes queued or being written. */
   get buffered(): number {
@@ -64,15 +80,14 @@ export class Outbox {
         const batch = this.#queue;
         const bytes = this.#queuedBytes;
         this.#queue = [];
+        this.#progressAt = performance.now();
         try {
-          await this.connection.write(batch, this.writeTimeoutMs);
+          await this.connection.write(batch, () => this.#progressAt = performance.now());
         } catch (error) {
-          this.#failed = true;
-          this.#queue = [];
-          this.#queuedBytes = 0;
-          this.#notify();
-          this.onFailure(error as Error);
+          this.fail(error as Error);
           return;
+        } finally {
+          this.#progressAt = undefined;
         }
         this.#queuedBytes -= bytes;
         this.#notify();

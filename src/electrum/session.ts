@@ -12,7 +12,7 @@ import type {
   RemoteAddress,
   TransportKind,
 } from "./connection.ts";
-import { utf8Length } from "./connection.ts";
+import { utf8Length, WriteTimeoutError } from "./connection.ts";
 import {
   Concurrency,
   type CostLimits,
@@ -89,8 +89,6 @@ export interface SessionOptions {
   limits: CostLimits;
   /** Largest response in bytes; 0 for no limit (admin sessions). */
   maxSend: number;
-  /** A write making no progress this long aborts the connection. */
-  writeTimeoutMs: number;
   /** Log every incoming message (the `L` flag). */
   logMe?: boolean;
 }
@@ -150,11 +148,7 @@ export abstract class Session {
       (target) => (this.#slots.target = target),
     );
     this.#slots = new Concurrency(this.meter.concurrencyTarget);
-    this.#outbox = new Outbox(
-      this.connection,
-      options.writeTimeoutMs,
-      (error) => this.#writeFailed(error),
-    );
+    this.#outbox = new Outbox(this.connection, (error) => this.#writeFailed(error));
   }
 
   /** `TCP`, `SSL`, `WS`, `WSS` or `RPC`. */
@@ -521,6 +515,13 @@ export abstract class Session {
   sendNotificationText(text: string): void {
     if (this.#closing) return;
     this.#send(text);
+  }
+
+  /** Aborts the connection if a write has made no progress for `timeoutMs`. */
+  checkWrite(now: number, timeoutMs: number): void {
+    if (this.#outbox.stalledMs(now) > timeoutMs) {
+      this.#outbox.fail(new WriteTimeoutError(`write blocked for ${timeoutMs} ms`));
+    }
   }
 
   #writeFailed(error: Error): void {

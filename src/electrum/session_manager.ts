@@ -238,6 +238,11 @@ export class SessionManager implements SessionHost, MethodContext {
     this.#tip = this.#readTip();
     this.#timers.push(setInterval(() => this.#closeIdle(), this.tuning.idleCheckMs));
     this.#timers.push(setInterval(() => this.recalcAll(), this.tuning.recalcMs));
+    const { writeTimeoutMs } = this.tuning;
+    this.#timers.push(setInterval(() => {
+      const now = performance.now();
+      for (const session of this.#sessions.values()) session.checkWrite(now, writeTimeoutMs);
+    }, Math.min(1000, Math.max(50, writeTimeoutMs / 4))));
   }
 
   /** Closes every session (forced after 1 s) and stops the periodic tasks. */
@@ -283,7 +288,6 @@ export class SessionManager implements SessionHost, MethodContext {
       host: this,
       limits: clientCostLimits(this.config),
       maxSend: this.config.maxSend,
-      writeTimeoutMs: this.tuning.writeTimeoutMs,
       logMe: this.logNewSessions,
     };
     const session = factory ? factory(options) : new ClientSession(options, this);
