@@ -100,12 +100,13 @@ export class StreamConnection implements Connection {
   }
 
   async write(messages: OutgoingMessage[], onProgress: () => void): Promise<void> {
-    const bytes = frameLines(messages);
-    let offset = 0;
-    while (offset < bytes.length) {
-      if (this.#closed) throw new Error("connection closed");
-      offset += await this.conn.write(bytes.subarray(offset));
-      onProgress();
+    for (const bytes of frameLines(messages)) {
+      let offset = 0;
+      while (offset < bytes.length) {
+        if (this.#closed) throw new Error("connection closed");
+        offset += await this.conn.write(bytes.subarray(offset));
+        onProgress();
+      }
     }
   }
 
@@ -120,24 +121,26 @@ export class StreamConnection implements Connection {
   }
 }
 
-const NEWLINE = 0x0a;
+const NEWLINE = new Uint8Array([0x0a]);
 
-/** Messages as newline-terminated UTF-8 lines in one buffer. */
-function frameLines(messages: OutgoingMessage[]): Uint8Array {
-  if (messages.every((message) => typeof message === "string")) {
-    return ENCODER.encode(messages.join("\n") + "\n");
+/**
+ * Messages as newline-terminated UTF-8 lines, in as few buffers as possible without copying
+ * messages that are already bytes (large answers).
+ */
+function frameLines(messages: OutgoingMessage[]): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  let texts: string[] = [];
+  for (const message of messages) {
+    if (typeof message === "string") {
+      texts.push(message);
+      continue;
+    }
+    if (texts.length > 0) chunks.push(ENCODER.encode(texts.join("\n") + "\n"));
+    texts = [];
+    chunks.push(message, NEWLINE);
   }
-  const parts = messages.map((message) =>
-    typeof message === "string" ? ENCODER.encode(message) : message
-  );
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length + 1, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-    out[at++] = NEWLINE;
-  }
-  return out;
+  if (texts.length > 0) chunks.push(ENCODER.encode(texts.join("\n") + "\n"));
+  return chunks;
 }
 
 /** Bytes of a string in UTF-8, without encoding it when it is ASCII. */

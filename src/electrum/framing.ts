@@ -4,6 +4,7 @@
  * aiorpcX's error texts, and compact serialisation of responses and notifications
  * (electrum-protocol.md §2).
  */
+import { concatBytes } from "../chain/bytes.ts";
 import { ErrorCode, RpcError } from "./errors.ts";
 import { pythonRepr, pythonStr } from "./python.ts";
 
@@ -227,8 +228,23 @@ export class JsonText {
   constructor(readonly text: string) {}
 }
 
-/** `{"jsonrpc":"2.0","result":...,"id":...}`. */
-export function resultText(id: RequestId, result: unknown): string {
+/**
+ * A result already serialised and encoded: UTF-8 pieces sent in order. A large cached
+ * answer (a heavy script's history) is then neither serialised nor encoded again.
+ */
+export class JsonBytes {
+  constructor(readonly parts: Uint8Array[]) {}
+}
+
+const ENCODER = new TextEncoder();
+const RESULT_PREFIX = ENCODER.encode('{"jsonrpc":"2.0","result":');
+
+/** `{"jsonrpc":"2.0","result":...,"id":...}`, as bytes for a {@link JsonBytes} result. */
+export function resultMessage(id: RequestId, result: unknown): string | Uint8Array {
+  if (result instanceof JsonBytes) {
+    const suffix = ENCODER.encode(`,"id":${JSON.stringify(id)}}`);
+    return concatBytes(RESULT_PREFIX, ...result.parts, suffix);
+  }
   const json = result instanceof JsonText ? result.text : JSON.stringify(result ?? null);
   return `{"jsonrpc":"2.0","result":${json},"id":${JSON.stringify(id)}}`;
 }

@@ -61,7 +61,11 @@ interface CachedHistory extends IndexPoint {
   items: HistoryItem[] | null;
   /** get_history's JSON of the items (without the brackets), once asked for. */
   json?: string;
+  /** The JSON in UTF-8, once asked for. */
+  bytes?: Uint8Array;
 }
+
+const ENCODER = new TextEncoder();
 
 /** The history limit of ElectrumX: (MAX_SEND − 100) div 99 entries. */
 export function historyLimit(maxSend: number): number {
@@ -99,12 +103,21 @@ export class ScriptHistories {
   }
 
   /** The confirmed history as get_history's JSON items, comma-separated; cached. */
-  confirmedJson(hashX: string): { json: string; items: HistoryItem[]; cost: number } {
+  confirmedJson(hashX: string): { json: string; cost: number } {
     const { items, cost } = this.confirmed(hashX);
     const entry = this.cache.peek(hashX);
-    if (!entry) return { json: itemsJson(items), items, cost };
+    if (!entry) return { json: itemsJson(items), cost };
     entry.json ??= itemsJson(items);
-    return { json: entry.json, items, cost };
+    return { json: entry.json, cost };
+  }
+
+  /** {@link confirmedJson} in UTF-8; cached too. */
+  confirmedJsonBytes(hashX: string): { bytes: Uint8Array; cost: number } {
+    const { json, cost } = this.confirmedJson(hashX);
+    const entry = this.cache.peek(hashX);
+    if (!entry) return { bytes: ENCODER.encode(json), cost };
+    entry.bytes ??= ENCODER.encode(json);
+    return { bytes: entry.bytes, cost };
   }
 
   /**
@@ -117,6 +130,7 @@ export class ScriptHistories {
     if (cached && gained) {
       if (cached.items && gained.length > 0) {
         cached.items.push(...gained);
+        cached.bytes = undefined;
         if (cached.items.length >= this.limit) cached.items = null;
         else if (cached.json !== undefined) {
           cached.json += (cached.json ? "," : "") + itemsJson(gained);

@@ -22,7 +22,7 @@ import {
   RpcError,
 } from "./errors.ts";
 import { bucketFeeTarget, ESTIMATE_MODES, type FeeEstimates } from "./fees.ts";
-import { JsonText } from "./framing.ts";
+import { JsonBytes, JsonText } from "./framing.ts";
 import type { HeaderProofs } from "./header_proofs.ts";
 import type { ScriptHistories, ScriptStatus } from "./history.ts";
 import {
@@ -400,14 +400,22 @@ function getBalance(ctx: MethodContext, session: MethodSession, args: unknown[])
   });
 }
 
+const OPEN_BRACKET = new TextEncoder().encode("[");
+const CLOSE_BRACKET = new TextEncoder().encode("]");
+
 function getHistory(ctx: MethodContext, session: MethodSession, args: unknown[]): unknown {
   const hashX = scriptHashToHashXHex(args[0]);
   return ctx.consistent(session, () => {
-    const { json, cost } = ctx.histories.confirmedJson(hashX);
     const mempool = ctx.histories.mempool(hashX);
+    if (mempool.length === 0) {
+      const { bytes, cost } = ctx.histories.confirmedJsonBytes(hashX);
+      session.bumpCost(cost + 0.25);
+      return new JsonBytes([OPEN_BRACKET, bytes, CLOSE_BRACKET]);
+    }
+    const { json, cost } = ctx.histories.confirmedJson(hashX);
     session.bumpCost(cost + 0.25 + mempool.length / 50);
-    const more = mempool.length > 0 ? JSON.stringify(historyJson(mempool)).slice(1, -1) : "";
-    return new JsonText(`[${json}${json && more ? "," : ""}${more}]`);
+    const more = JSON.stringify(historyJson(mempool)).slice(1, -1);
+    return new JsonText(`[${json}${json ? "," : ""}${more}]`);
   });
 }
 

@@ -32,12 +32,15 @@ import {
   type Request,
   type RequestId,
   responseTooLarge,
-  resultText,
+  resultMessage,
 } from "./framing.ts";
 import { HIGH_WATER, LOW_WATER, Outbox } from "./outbox.ts";
 import { withCommas } from "./python.ts";
 
 const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+/** Bytes at the end of a response searched for its id. */
+const ID_TAIL_BYTES = 4096;
 /** Answers longer than this are encoded once up front (see #sendResponse). */
 const LARGE_MESSAGE = 64 * 1024;
 
@@ -320,7 +323,7 @@ export abstract class Session {
    * Starts one item: invalid ones are answered at once (a string), requests run (a promise
    * of the answer text; undefined for notifications).
    */
-  #start(item: unknown): string | undefined | Promise<string | undefined> {
+  #start(item: unknown): OutgoingMessage | undefined | Promise<OutgoingMessage | undefined> {
     const parsed = parseRequest(item, this.#dialect ?? "loose");
     if (isStray(parsed)) {
       this.#countError(new RpcError(ErrorCode.INVALID_REQUEST, "unexpected response"));
@@ -338,11 +341,11 @@ export abstract class Session {
     return this.#run1(parsed);
   }
 
-  async #run1(request: Request): Promise<string | undefined> {
+  async #run1(request: Request): Promise<OutgoingMessage | undefined> {
     this.unanswered++;
     try {
       const result = await this.#execute(request);
-      return request.id === undefined ? undefined : resultText(request.id, result);
+      return request.id === undefined ? undefined : resultMessage(request.id, result);
     } catch (error) {
       return this.#answerError(request, error);
     } finally {
@@ -461,8 +464,10 @@ export abstract class Session {
   #processBatch(items: unknown[]): void {
     const answers: string[] = [];
     let total = 2;
-    const add = (text: string | undefined, id: RequestId | undefined) => {
-      if (text === undefined) return;
+    const add = (message: OutgoingMessage | undefined, id: RequestId | undefined) => {
+      if (message === undefined) return;
+      // Batches are joined as text.
+      let text = typeof message === "string" ? message : DECODER.decode(message);
       const size = utf8Length(text) + 1;
       if (this.#maxSend > 0 && total + size > this.#maxSend) {
         text = errorText(id, responseTooLarge(this.#maxSend));
@@ -483,17 +488,22 @@ export abstract class Session {
   }
 
   /** Sends a single response, replacing it by an error when over MAX_SEND. */
-  #sendResponse(text: string): void {
-    // A UTF-8 character takes at most 4 bytes, so shorter texts are within MAX_SEND.
-    const mayExceed = this.#maxSend > 0 && text.length > this.#maxSend / 4;
-    if (!mayExceed && text.length <= LARGE_MESSAGE) {
-      this.#send(text);
-      return;
+  #sendResponse(message: OutgoingMessage): void {
+    let bytes: Uint8Array;
+    if (typeof message === "string") {
+      // A UTF-8 character takes at most 4 bytes, so shorter texts are within MAX_SEND.
+      const mayExceed = this.#maxSend > 0 && message.length > this.#maxSend / 4;
+      if (!mayExceed && message.length <= LARGE_MESSAGE) {
+        this.#send(message);
+        return;
+      }
+      // Encoded once: the bytes give the exact size and are what gets written.
+      bytes = ENCODER.encode(message);
+    } else {
+      bytes = message;
     }
-    // Encoded once: the bytes give the exact size and are what gets written.
-    const bytes = ENCODER.encode(text);
     if (this.#maxSend > 0 && bytes.length > this.#maxSend) {
-      this.#send(errorText(responseId(text), responseTooLarge(this.#maxSend)));
+      this.#send(errorText(responseId(bytes), responseTooLarge(this.#maxSend)));
     } else {
       this.#send(bytes, bytes.length);
     }
@@ -574,7 +584,9 @@ function itemId(item: unknown): RequestId | undefined {
 }
 
 /** The id of a serialised response (for replacing an oversized one). */
-function responseId(text: string): RequestId {
+function responseId(bytes: Uint8Array): RequestId {
+  // The id comes last; a longer one than this is answered with a null id.
+  const text = DECODER.decode(bytes.subarray(Math.max(0, bytes.length - ID_TAIL_BYTES)));
   const at = text.lastIndexOf(',"id":');
   if (at < 0) return null;
   try {

@@ -13,7 +13,7 @@ import {
   notificationText,
   parseRequest,
   responseTooLarge,
-  resultText,
+  resultMessage,
 } from "../../src/electrum/framing.ts";
 import { pythonRepr, pythonStr, withCommas } from "../../src/electrum/python.ts";
 
@@ -156,8 +156,8 @@ Deno.test("parseRequest: requests, notifications and each validation error", () 
 });
 
 Deno.test("serialisation is compact and in ElectrumX's key order", () => {
-  assert.equal(resultText(1, [1, "a"]), '{"jsonrpc":"2.0","result":[1,"a"],"id":1}');
-  assert.equal(resultText("x", undefined), '{"jsonrpc":"2.0","result":null,"id":"x"}');
+  assert.equal(resultMessage(1, [1, "a"]), '{"jsonrpc":"2.0","result":[1,"a"],"id":1}');
+  assert.equal(resultMessage("x", undefined), '{"jsonrpc":"2.0","result":null,"id":"x"}');
   assert.equal(
     errorText(null, new RpcError(1, "bad")),
     '{"jsonrpc":"2.0","error":{"code":1,"message":"bad"},"id":null}',
