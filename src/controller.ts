@@ -22,6 +22,7 @@ import { formatCacheStats } from "./electrum/caches.ts";
 import { ElectrumServer } from "./electrum/server.ts";
 import { PeerManager } from "./peers/peer_manager.ts";
 import { Mempool } from "./index/mempool.ts";
+import { BackgroundCheckpointer } from "./index/checkpointer.ts";
 import { IndexStore } from "./index/store.ts";
 import { ChainSync } from "./index/sync.ts";
 import type { LogSink } from "./log.ts";
@@ -40,6 +41,7 @@ export class Controller implements AdminBackend {
   #wakeup: Promise<void>;
   #sync?: ChainSync;
   #store?: IndexStore;
+  #checkpointer?: BackgroundCheckpointer;
   #pendingReorg?: number;
   #electrum?: ElectrumServer;
   #peers?: PeerManager;
@@ -72,6 +74,7 @@ export class Controller implements AdminBackend {
         cacheMb: SQLITE_CACHE_MB,
       });
       this.#store = store;
+      this.#checkpointer = new BackgroundCheckpointer(store.path, this.logs.logger("DB"));
       this.#log.info(
         `index at height ${store.height.toLocaleString("en-US")}, ` +
           `${store.txCount.toLocaleString("en-US")} transactions`,
@@ -111,7 +114,7 @@ export class Controller implements AdminBackend {
       await electrum.start();
       peers.start();
       this.#startSessionLog(electrum);
-      await this.#followDaemon(sync, store, mempool, electrum);
+      await this.#followDaemon(sync, store, mempool, electrum, this.#checkpointer);
       return 0;
     } catch (error) {
       if (error instanceof DaemonClosedError && this.#stopping) return 0;
@@ -122,6 +125,7 @@ export class Controller implements AdminBackend {
       await this.#peers?.stop();
       await this.#electrum?.stop();
       this.daemon.close();
+      await this.#checkpointer?.close();
       this.#store?.close();
       this.#log.info("shutdown complete");
     }
@@ -167,6 +171,7 @@ export class Controller implements AdminBackend {
     store: IndexStore,
     mempool: Mempool,
     electrum: ElectrumServer,
+    checkpointer: BackgroundCheckpointer,
   ): Promise<void> {
     let nextMempoolAt = 0;
     while (!this.#stopping) {
@@ -202,8 +207,9 @@ export class Controller implements AdminBackend {
           if (tipChanged) this.#log.info(line);
           else this.#log.debug(line);
         }
-        // Off the path from block to notification: the WAL back into the database.
-        if (tipChanged) store.checkpoint("PASSIVE");
+        // Off the path from block to notification, and off this thread: the WAL back into
+        // the database.
+        if (tipChanged) checkpointer.request().catch(() => {});
       } catch (error) {
         if (!(error instanceof DaemonRpcError)) throw error;
         this.#log.warning(`${error.message}; retrying`);

@@ -68,9 +68,9 @@ export function openIndexDatabase(path: string, options: OpenOptions): DatabaseS
     db.exec("PRAGMA temp_store = MEMORY");
     db.exec(`PRAGMA cache_size = -${Math.max(16, options.cacheMb ?? 256) * 1024}`);
     db.exec("PRAGMA busy_timeout = 5000");
-    // Checkpoints are the index's own business (IndexStore.checkpoint): automatic ones would
-    // run inside a live block's commit, where they cost more than the block (280 → 520 ms for
-    // a 3,000-tx block). This is only a backstop for a WAL nobody checkpoints.
+    // Checkpoints are the index's own business (IndexStore.checkpoint, checkpointer.ts):
+    // automatic ones would run inside a live block's commit, where they cost more than the
+    // block (280 → 520 ms for a 3,000-tx block). This is only a backstop.
     db.exec("PRAGMA wal_autocheckpoint = 262144");
     // Once checkpointed, the WAL is cut back to this size rather than kept at its peak.
     db.exec("PRAGMA journal_size_limit = 67108864");

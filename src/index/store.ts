@@ -205,7 +205,12 @@ export class IndexStore {
   #rewinds = 0;
   #recent?: RecentCommit;
 
-  private constructor(db: DatabaseSync, readonly network: Network) {
+  private constructor(
+    db: DatabaseSync,
+    readonly network: Network,
+    /** The database file. */
+    readonly path: string,
+  ) {
     this.db = db;
     this.#sql = prepareStatements(db);
     this.#bulk = prepareBulkStatements(db);
@@ -224,7 +229,7 @@ export class IndexStore {
     const path = `${directory}/${DATABASE_FILE}`;
     const db = openIndexDatabase(path, { network, cacheMb: options.cacheMb });
     try {
-      return new IndexStore(db, network);
+      return new IndexStore(db, network, path);
     } catch (error) {
       db.close();
       throw error;
@@ -310,12 +315,12 @@ export class IndexStore {
   }
 
   /**
-   * Moves the write-ahead log into the database. TRUNCATE (after initial-sync flushes) also
-   * cuts the WAL file back, waiting for readers; PASSIVE (after each live block, once its
-   * notifications are out) copies what it can without waiting.
+   * Moves the write-ahead log into the database and cuts the WAL file back (after each
+   * initial-sync flush). Live blocks are checkpointed in the background instead
+   * (checkpointer.ts).
    */
-  checkpoint(mode: "TRUNCATE" | "PASSIVE" = "TRUNCATE"): void {
-    this.db.exec(`PRAGMA wal_checkpoint(${mode})`);
+  checkpoint(): void {
+    this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
   /** Records that the index has caught up with the daemon once. */
