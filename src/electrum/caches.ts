@@ -22,13 +22,18 @@ export function formatCacheStats(stats: CacheStats): string {
   }`;
 }
 
-/** Least-recently-used map with hit statistics (Map keeps insertion order). */
+/**
+ * Least-recently-used map with hit statistics (Map keeps insertion order). Capacity counts
+ * entries, or with `weigh` their weights: a cache of histories keeps as many entries as fit a
+ * budget of history items, so one heavy script is not pushed out by a few hundred small ones.
+ */
 export class LruCache<K, V> {
-  readonly #map = new Map<K, V>();
+  readonly #map = new Map<K, { value: V; weight: number }>();
+  #weight = 0;
   lookups = 0;
   hits = 0;
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number, readonly weigh: (value: V) => number = () => 1) {}
 
   get size(): number {
     return this.#map.size;
@@ -37,33 +42,40 @@ export class LruCache<K, V> {
   /** The value of `key`, counting the lookup. */
   get(key: K): V | undefined {
     this.lookups++;
-    const value = this.#map.get(key);
-    if (value === undefined) return undefined;
+    const slot = this.#map.get(key);
+    if (slot === undefined) return undefined;
     this.hits++;
     this.#map.delete(key);
-    this.#map.set(key, value);
-    return value;
+    this.#map.set(key, slot);
+    return slot.value;
   }
 
   /** The value of `key` without counting a lookup or refreshing its age. */
   peek(key: K): V | undefined {
-    return this.#map.get(key);
+    return this.#map.get(key)?.value;
   }
 
   set(key: K, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.capacity) {
-      this.#map.delete(this.#map.keys().next().value as K);
+    this.delete(key);
+    const weight = this.weigh(value);
+    this.#map.set(key, { value, weight });
+    this.#weight += weight;
+    // The newest entry stays even if it alone is over the capacity.
+    while (this.#weight > this.capacity && this.#map.size > 1) {
+      this.delete(this.#map.keys().next().value as K);
     }
   }
 
   delete(key: K): void {
+    const slot = this.#map.get(key);
+    if (slot === undefined) return;
     this.#map.delete(key);
+    this.#weight -= slot.weight;
   }
 
   clear(): void {
     this.#map.clear();
+    this.#weight = 0;
   }
 
   get stats(): CacheStats {

@@ -67,6 +67,13 @@ interface CachedHistory extends IndexPoint {
 
 const ENCODER = new TextEncoder();
 
+/**
+ * History items the cache holds (each script counts one more): about 250 bytes an item with
+ * its JSON and UTF-8, so at most about 125 MB. Small histories are cheap to read again, heavy
+ * ones are not (57,000 entries: 40-90 ms).
+ */
+const HISTORY_CACHE_ITEMS = 500_000;
+
 /** The history limit of ElectrumX: (MAX_SEND − 100) div 99 entries. */
 export function historyLimit(maxSend: number): number {
   return Math.floor((maxSend - 100) / 99);
@@ -78,7 +85,10 @@ function itemsJson(items: readonly HistoryItem[]): string {
 
 /** Histories and statuses of scripts, by hashX hex. */
 export class ScriptHistories {
-  readonly cache = new LruCache<string, CachedHistory>(1000);
+  readonly cache = new LruCache<string, CachedHistory>(
+    HISTORY_CACHE_ITEMS,
+    (entry) => 1 + (entry.items?.length ?? 0),
+  );
   /** Digests of subscribed scripts (see {@link keep}). */
   readonly #digests = new Map<string, ConfirmedDigest>();
 

@@ -198,6 +198,25 @@ Deno.test("LruCache evicts the least recently used and counts hits", () => {
   assert.equal(historyLimit(8_100_000), 81_817);
 });
 
+Deno.test("a weighted LruCache keeps the weights within its capacity", () => {
+  const cache = new LruCache<string, number[]>(10, (items) => items.length);
+  cache.set("heavy", new Array(6).fill(0));
+  cache.set("small1", [1, 2]);
+  cache.set("small2", [3, 4]);
+  assert.equal(cache.size, 3, "6 + 2 + 2 fit in 10");
+  cache.get("heavy");
+  cache.set("small3", [5]);
+  assert.equal(cache.peek("small1"), undefined, "the least recent goes first");
+  assert.ok(cache.peek("heavy") && cache.peek("small2") && cache.peek("small3"));
+  cache.set("heavy", new Array(9).fill(0));
+  assert.deepEqual([cache.peek("small2"), cache.peek("small3")], [undefined, [5]]);
+  cache.set("huge", new Array(20).fill(0));
+  assert.equal(cache.size, 1, "an entry over the capacity alone stays, alone");
+  cache.delete("huge");
+  cache.set("small4", [1]);
+  assert.equal(cache.size, 1);
+});
+
 /** A stand-in for the store's header reads over synthetic headers. */
 function fakeStore(count: number): { store: IndexStore; headers: Uint8Array[] } {
   const headers = Array.from({ length: count }, (_, i) => {
