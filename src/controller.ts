@@ -174,9 +174,11 @@ export class Controller implements AdminBackend {
     checkpointer: BackgroundCheckpointer,
   ): Promise<void> {
     let nextMempoolAt = 0;
+    // What the sessions have not been told yet. Kept across rounds: a daemon error between a
+    // block and its notification must not lose the block's changes.
+    let touched = new Set<string>();
+    let notifiedTip = store.blockHash(store.height);
     while (!this.#stopping) {
-      const touched = new Set<string>();
-      const tipBefore = store.blockHash(store.height);
       try {
         if (this.#pendingReorg !== undefined) {
           const count = this.#pendingReorg;
@@ -188,7 +190,7 @@ export class Controller implements AdminBackend {
           for (const key of await sync.catchUp()) touched.add(key);
         }
         round.lap("blocks");
-        const tipChanged = store.blockHash(store.height) !== tipBefore;
+        const tipChanged = store.blockHash(store.height) !== notifiedTip;
         if (tipChanged || Date.now() >= nextMempoolAt) {
           nextMempoolAt = Date.now() + this.config.daemonPollMempoolMs;
           // The mempool is only meaningful against the daemon's tip; if the daemon moved on
@@ -200,10 +202,13 @@ export class Controller implements AdminBackend {
         round.lap("mempool");
         if (touched.size > 0 || tipChanged) {
           const summary = await electrum.notify(touched, store.height);
+          notifiedTip = store.blockHash(store.height);
+          const told = touched.size;
+          touched = new Set();
           round.lap("notifications");
           const line = `height ${store.height}: told ${summary.headers} sessions of the tip, ` +
             `${summary.statuses} status changes of ${summary.scripts} subscribed scripts ` +
-            `(${touched.size} touched); ${round} (statuses ${Math.round(summary.statusMs)} ms)`;
+            `(${told} touched); ${round} (statuses ${Math.round(summary.statusMs)} ms)`;
           if (tipChanged) this.#log.info(line);
           else this.#log.debug(line);
         }

@@ -2,7 +2,7 @@
  * A bitcoind-compatible JSON-RPC server over a generated chain, for benchmarks and tests: it
  * answers the calls an Electrum server makes (indexing.md §12) as Bitcoin Core 31 does, serves
  * raw blocks as fast as the network stack allows, and adds `replay_*` control methods to grow
- * the chain, reorganise it and fill the mempool.
+ * the chain, reorganise it, fill the mempool and make calls fail.
  */
 import { NETWORKS } from "../chain/networks.ts";
 import { parseTransaction } from "../chain/transaction.ts";
@@ -49,6 +49,8 @@ export class ReplayDaemon {
   readonly #authorization: string;
   readonly #methods: Map<string, Method>;
   #readBuffer = new Uint8Array(0);
+  /** Calls still to fail, by method (replay_failnext). */
+  readonly #failures = new Map<string, number>();
 
   private constructor(readonly options: ReplayDaemonOptions) {
     this.#authorization = "Basic " + btoa(`${options.user}:${options.password}`);
@@ -121,6 +123,20 @@ export class ReplayDaemon {
     return this.#readBuffer;
   }
 
+  /**
+   * `replay_failnext [method, count]`: the next `count` calls of `method` answer error -1, as
+   * a daemon in trouble would (for tests of what a failure at a given step loses).
+   */
+  #failNext(params: unknown[]): null {
+    const method = params[0];
+    const count = integerParam(params, 1, "count");
+    if (typeof method !== "string" || count < 0) {
+      throw new RpcError(RPC_INVALID_PARAMETER, "replay_failnext takes a method name and a count");
+    }
+    this.#failures.set(method, count);
+    return null;
+  }
+
   #call(request: unknown): RpcReply {
     if (request === null || typeof request !== "object" || Array.isArray(request)) {
       return {
@@ -134,7 +150,14 @@ export class ReplayDaemon {
     if (typeof method !== "string") {
       return { id, error: { code: RPC_INVALID_REQUEST, message: "Method must be a string" }, v2 };
     }
-    const handler = this.#methods.get(method);
+    const failures = this.#failures.get(method) ?? 0;
+    if (failures > 0) {
+      this.#failures.set(method, failures - 1);
+      return { id, error: { code: RPC_MISC_ERROR, message: `injected failure of ${method}` }, v2 };
+    }
+    const handler = method === "replay_failnext"
+      ? (args: unknown[]) => this.#failNext(args)
+      : this.#methods.get(method);
     if (!handler) {
       return { id, error: { code: RPC_METHOD_NOT_FOUND, message: "Method not found" }, v2 };
     }

@@ -62,6 +62,7 @@ export class Mempool {
   #histogram: [number, number][] = [];
   #histogramAt = -Infinity;
   #syncedHeight = -1;
+  #touched = new Set<string>();
 
   constructor(
     readonly store: IndexStore,
@@ -88,8 +89,10 @@ export class Mempool {
    */
   async refresh(): Promise<MempoolChanges> {
     const height = this.store.height;
+    // A refresh that fails half-way has changed the mirror: what it touched is reported by
+    // the next one that succeeds.
+    const touched = this.#touched;
     const daemonTxids = new Set(await this.daemon.getRawMempool());
-    const touched = new Set<string>();
     let removed = 0;
     for (const [txid, tx] of this.#txs) {
       if (daemonTxids.has(txid)) continue;
@@ -108,6 +111,7 @@ export class Mempool {
     }
     const added = this.#addAll(fetched, touched);
     this.#syncedHeight = height;
+    this.#touched = new Set();
     this.#maybeRefreshHistogram();
     return { touched, added, removed };
   }

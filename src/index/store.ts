@@ -4,11 +4,12 @@
  * at some height); sessions and the mempool read through its queries.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { bytesEqual, concatBytes, hashToHex, toHex } from "../chain/bytes.ts";
+import { bytesEqual, concatBytes, hashToHex } from "../chain/bytes.ts";
 import { sha256d } from "../chain/hash.ts";
 import type { Network } from "../chain/networks.ts";
 import { BulkStatement } from "./bulk_statement.ts";
 import { decodeHistoryRow } from "./history_rows.ts";
+import { RecentCommits } from "./recent_commits.ts";
 import { DATABASE_FILE, openIndexDatabase, SCHEMA_VERSION, TXIDS_PER_CHUNK } from "./schema.ts";
 
 /** An unspent output as the index keeps it. */
@@ -203,7 +204,7 @@ export class IndexStore {
   /** txEnds[h] = cumulative tx count through height h. */
   #txEnds: number[];
   #rewinds = 0;
-  #recent?: RecentCommit;
+  readonly #recent = new RecentCommits();
 
   private constructor(
     db: DatabaseSync,
@@ -347,9 +348,7 @@ export class IndexStore {
       );
     }
     const sql = this.#sql;
-    const recent = txids.length / 32 <= RECENT_COMMIT_MAX_TXS
-      ? { from: this.#state.txCount, txids: txids.slice(), history: new Map<string, number[]>() }
-      : undefined;
+    const recent = this.#recent.begin(this.#state.txCount, txids);
     const state: IndexState = {
       height: last.height,
       tip: hashToHex(headerHash(last.header)),
@@ -365,7 +364,7 @@ export class IndexStore {
       const bulk = this.#bulk;
       changes.history((hashX, txNum, more) => {
         bulk.insertHistory.add(hashX, txNum, more);
-        if (recent) decodeHistoryRow(txNum, more, recentEntries(recent, hashX));
+        recent?.addRow(hashX, txNum, more);
       });
       bulk.insertHistory.finish();
       const spends = changes.utxoSpends;
@@ -391,7 +390,7 @@ export class IndexStore {
     });
     for (const block of blocks) this.#txEnds.push(block.txEnd);
     this.#state = state;
-    this.#recent = recent;
+    this.#recent.committed(recent);
   }
 
   /**
@@ -450,12 +449,10 @@ export class IndexStore {
    */
   txids(txNums: readonly number[]): Uint8Array[] {
     if (txNums.length === 0) return [];
-    const recent = this.#recent;
-    if (recent && txNums.every((txNum) => txNum >= recent.from && txNum < this.txCount)) {
-      return txNums.map((txNum) => {
-        const at = (txNum - recent.from) * 32;
-        return recent.txids.subarray(at, at + 32);
-      });
+    // What the last blocks added is in memory (lists are ascending: try when the first is).
+    if (this.#recent.txid(txNums[0])) {
+      const recent = txNums.map((txNum) => this.#recent.txid(txNum));
+      if (recent.every((txid) => txid !== undefined)) return recent as Uint8Array[];
     }
     return this.reading(() => this.#txidsByChunk(txNums));
   }
@@ -569,7 +566,8 @@ export class IndexStore {
    * later entry). What a known history gained since then, at the cost of the gain.
    */
   historyTxNumsFrom(hashX: Uint8Array, txNum: number): number[] {
-    if (this.#recent?.from === txNum) return [...(this.#recent.history.get(toHex(hashX)) ?? [])];
+    const recent = this.#recent.historyFrom(hashX, txNum);
+    if (recent) return recent;
     const rows = this.#sql.historyFrom.all(hashX, txNum) as unknown as [number, Uint8Array][];
     const txNums: number[] = [];
     for (const [first, more] of rows) decodeHistoryRow(first, more, txNums);
@@ -597,7 +595,7 @@ export class IndexStore {
   /** The entries {@link historyTxNumsFrom} finds, with their txids. */
   historyFrom(hashX: Uint8Array, txNum: number): HistoryEntry[] {
     // Right after a live block this is answered from memory, without a read transaction.
-    if (this.#recent?.from === txNum) return this.#withTxids(this.historyTxNumsFrom(hashX, txNum));
+    if (this.#recent.startsAt(txNum)) return this.#withTxids(this.historyTxNumsFrom(hashX, txNum));
     return this.reading(() => this.#withTxids(this.historyTxNumsFrom(hashX, txNum)));
   }
 
@@ -641,7 +639,7 @@ export class IndexStore {
     });
     this.#txEnds.length = state.height + 1;
     this.#state = state;
-    this.#recent = undefined;
+    this.#recent.clear();
     this.#rewinds++;
   }
 
@@ -652,29 +650,6 @@ export class IndexStore {
   get rewinds(): number {
     return this.#rewinds;
   }
-}
-
-/**
- * Forward commits of at most this many transactions (live blocks) keep what they added in
- * memory: right after a block, the notifier asks for every touched script's new entries.
- */
-const RECENT_COMMIT_MAX_TXS = 20_000;
-
-/** What the last forward commit added, when it was small. */
-interface RecentCommit {
-  /** The tx count before the commit. */
-  from: number;
-  /** The commit's txids, 32 bytes each from tx number `from` on. */
-  txids: Uint8Array;
-  /** The new tx numbers of each script (hashX hex), ascending. */
-  history: Map<string, number[]>;
-}
-
-function recentEntries(recent: RecentCommit, hashX: Uint8Array): number[] {
-  const key = toHex(hashX);
-  let entries = recent.history.get(key);
-  if (!entries) recent.history.set(key, entries = []);
-  return entries;
 }
 
 /** SHA256d of a raw header, internal order. */

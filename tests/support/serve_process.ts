@@ -13,12 +13,17 @@ export class ServeProcess {
   log = "";
   readonly done: Promise<void>;
 
-  constructor(node: RegtestNode, dbDir: string, env: Record<string, string> = {}) {
+  /** `daemon`: the regtest node, or any daemon's URL (a replay daemon). */
+  constructor(
+    daemon: Pick<RegtestNode, "rpcUrl">,
+    dbDir: string,
+    env: Record<string, string> = {},
+  ) {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", MAIN, "serve"],
       env: {
         DB_DIRECTORY: dbDir,
-        DAEMON_URL: node.rpcUrl,
+        DAEMON_URL: daemon.rpcUrl,
         NET: "regtest",
         ALLOW_ROOT: "1",
         NO_COLOR: "1",

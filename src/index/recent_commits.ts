@@ -1,0 +1,90 @@
+/**
+ * What the last few live blocks added to the index, kept in memory. Right after a block the
+ * notifier asks, for every touched subscribed script, what its history gained since the tx
+ * count it last saw: usually the start of one of these blocks, so the answer comes from here
+ * instead of SQLite.
+ */
+import { toHex } from "../chain/bytes.ts";
+import { decodeHistoryRow } from "./history_rows.ts";
+
+/** Commits of more transactions than this (initial-sync flushes) are not kept. */
+const MAX_COMMIT_TXS = 20_000;
+/** Live blocks kept. */
+const MAX_COMMITS = 6;
+
+/** One forward commit's additions: its txids and each script's new tx numbers. */
+export class RecentCommit {
+  /** New tx numbers per script (hashX hex), ascending. */
+  readonly history = new Map<string, number[]>();
+
+  /** `txids`: 32 bytes each, from tx number `from` on. */
+  constructor(readonly from: number, readonly txids: Uint8Array) {}
+
+  /** The tx count after the commit. */
+  get to(): number {
+    return this.from + this.txids.length / 32;
+  }
+
+  /** Records a history row of the commit. */
+  addRow(hashX: Uint8Array, txNum: number, more: Uint8Array): void {
+    const key = toHex(hashX);
+    let entries = this.history.get(key);
+    if (!entries) this.history.set(key, entries = []);
+    decodeHistoryRow(txNum, more, entries);
+  }
+}
+
+/** The recent commits, oldest first, each starting where the previous one ended. */
+export class RecentCommits {
+  #commits: RecentCommit[] = [];
+
+  /** A record for a commit of `txids` from tx number `from`, or undefined if it is too big. */
+  begin(from: number, txids: Uint8Array): RecentCommit | undefined {
+    return txids.length / 32 <= MAX_COMMIT_TXS ? new RecentCommit(from, txids.slice()) : undefined;
+  }
+
+  /** Keeps a commit once it is in the index; a commit not recorded ends the run. */
+  committed(commit: RecentCommit | undefined): void {
+    const last = this.#commits[this.#commits.length - 1];
+    if (!commit || (last && last.to !== commit.from)) this.#commits = [];
+    if (commit) this.#commits.push(commit);
+    if (this.#commits.length > MAX_COMMITS) this.#commits.shift();
+  }
+
+  /** Forgets everything (the index was unwound). */
+  clear(): void {
+    this.#commits = [];
+  }
+
+  /**
+   * The tx numbers a script gained from `txNum` on, when `txNum` is where a kept commit
+   * starts; undefined otherwise.
+   */
+  historyFrom(hashX: Uint8Array, txNum: number): number[] | undefined {
+    const first = this.#commits.findIndex((commit) => commit.from === txNum);
+    if (first < 0) return undefined;
+    const key = toHex(hashX);
+    const gained: number[] = [];
+    for (let i = first; i < this.#commits.length; i++) {
+      const entries = this.#commits[i].history.get(key);
+      if (entries) gained.push(...entries);
+    }
+    return gained;
+  }
+
+  /** True when `historyFrom(…, txNum)` is answered here. */
+  startsAt(txNum: number): boolean {
+    return this.#commits.some((commit) => commit.from === txNum);
+  }
+
+  /** The txid of a tx number a kept commit holds, else undefined. */
+  txid(txNum: number): Uint8Array | undefined {
+    for (const commit of this.#commits) {
+      if (txNum >= commit.from && txNum < commit.to) {
+        const at = (txNum - commit.from) * 32;
+        return commit.txids.subarray(at, at + 32);
+      }
+    }
+    return undefined;
+  }
+}
