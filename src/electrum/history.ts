@@ -222,11 +222,6 @@ export class ScriptHistories {
     this.#digests.delete(hashX);
   }
 
-  /** Scripts with a kept digest. */
-  get kept(): number {
-    return this.#digests.size;
-  }
-
   #confirmedDigest(hashX: string): { digest: ConfirmedDigest; cost: number } {
     const kept = this.#digests.get(hashX);
     const gained = kept && this.#gained(hashX, kept);
