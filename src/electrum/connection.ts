@@ -5,6 +5,8 @@
  * Stream transports (tcp, ssl, rpc) frame with newlines; WebSocket sends one text frame per
  * message.
  */
+import type net from "node:net";
+import { formatIp, parseIp, unmapIpv4 } from "../ip.ts";
 import { type FramerEvent, LineFramer } from "./framing.ts";
 
 /** The transport a connection arrived on. */
@@ -59,66 +61,109 @@ export interface Connection {
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
-const READ_BUFFER = 64 * 1024;
 
-/** A newline-framed connection over a Deno TCP or TLS stream. */
-export class StreamConnection implements Connection {
+/** Largest piece handed to the socket at once: a big answer reports progress as it goes. */
+const WRITE_SLICE = 256 * 1024;
+/** Received chunks held for a session that is not reading before the socket is paused. */
+const MAX_QUEUED_READS = 2;
+
+/**
+ * A newline-framed connection over a node:net (or node:tls) socket. Not Deno.Conn: with
+ * hundreds of sockets waiting to be read, Deno's read operations serve them unevenly (some
+ * wait seconds while others are served at once), where node:net's data events come in turn;
+ * its writes are cheaper too (measured: 1,000 sessions against a saturated server, p99 2.2 s
+ * against 109 ms; 10,000 small writes, 230 against 165 ms).
+ */
+export class SocketConnection implements Connection {
   #closed = false;
+  #readEnded = false;
+  #queue: Incoming[][] = [];
+  #wake?: () => void;
   readonly remote?: RemoteAddress;
+  readonly #framer: LineFramer;
 
   constructor(
-    readonly conn: Deno.Conn,
+    readonly socket: net.Socket,
     readonly transport: TransportKind,
     readonly maxRecv: number,
   ) {
-    const addr = conn.remoteAddr as Deno.NetAddr;
-    if (addr && "hostname" in addr) this.remote = { hostname: addr.hostname, port: addr.port };
-    if (transport === "tcp" || transport === "rpc") {
-      try {
-        (conn as Deno.TcpConn).setNoDelay(true);
-      } catch {
-        // Not a TCP socket after all; latency is all that is lost.
-      }
+    this.#framer = new LineFramer(maxRecv);
+    if (socket.remoteAddress !== undefined && socket.remotePort !== undefined) {
+      this.remote = { hostname: unmappedHost(socket.remoteAddress), port: socket.remotePort };
     }
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
+    // The peer shut its side: no more requests, but the answers still go out (the listener
+    // allows half-open sockets).
+    socket.on("end", () => this.#endReading());
+    socket.on("close", () => this.#end());
+    // Errors end the connection ("close" follows); the session sees its end.
+    socket.on("error", () => {});
+  }
+
+  #onData(chunk: Uint8Array): void {
+    const events: Incoming[] = [{ type: "bytes", size: chunk.length }];
+    for (const event of this.#framer.push(chunk)) events.push(event);
+    this.#queue.push(events);
+    // A session that stops pulling stops the reading (TCP flow control then slows the peer).
+    if (this.#queue.length >= MAX_QUEUED_READS) this.socket.pause();
+    this.#wake?.();
+  }
+
+  #endReading(): void {
+    this.#readEnded = true;
+    this.#wake?.();
+  }
+
+  #end(): void {
+    this.#closed = true;
+    this.#endReading();
   }
 
   async *incoming(): AsyncIterable<Incoming[]> {
-    const buffer = new Uint8Array(READ_BUFFER);
-    const framer = new LineFramer(this.maxRecv);
-    while (!this.#closed) {
-      let n: number | null;
-      try {
-        n = await this.conn.read(buffer);
-      } catch {
-        return;
+    while (true) {
+      const events = this.#queue.shift();
+      if (events) {
+        yield events;
+        continue;
       }
-      if (n === null) return;
-      const events: Incoming[] = [{ type: "bytes", size: n }];
-      for (const event of framer.push(buffer.subarray(0, n))) events.push(event);
-      yield events;
+      if (this.#readEnded) return;
+      if (this.socket.isPaused()) this.socket.resume();
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
     }
   }
 
   async write(messages: OutgoingMessage[], onProgress: () => void): Promise<void> {
     for (const bytes of frameLines(messages)) {
-      let offset = 0;
-      while (offset < bytes.length) {
+      for (let at = 0; at < bytes.length; at += WRITE_SLICE) {
         if (this.#closed) throw new Error("connection closed");
-        offset += await this.conn.write(bytes.subarray(offset));
+        await new Promise<void>((resolve, reject) => {
+          this.socket.write(
+            bytes.subarray(at, at + WRITE_SLICE),
+            (error) => error ? reject(error) : resolve(),
+          );
+        });
         onProgress();
       }
     }
   }
 
   close(): void {
-    if (this.#closed) return;
+    if (this.#closed && this.socket.destroyed) return;
     this.#closed = true;
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed by the peer.
-    }
+    this.#readEnded = true;
+    this.socket.destroy();
+    this.#wake?.();
   }
+}
+
+/** An IPv4-mapped IPv6 peer address (a dual-stack listener's) as plain IPv4. */
+function unmappedHost(host: string): string {
+  const bytes = parseIp(host);
+  if (!bytes || bytes.length !== 16) return host;
+  const unmapped = unmapIpv4(bytes);
+  return unmapped.length === 4 ? formatIp(unmapped) : host;
 }
 
 const NEWLINE = new Uint8Array([0x0a]);

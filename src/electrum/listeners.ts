@@ -3,11 +3,13 @@
  * TLS or WebSocket handshake, and hand over a {@link Connection}. Listeners can pause (stop
  * accepting) while MAX_SESSIONS is reached.
  */
+import net from "node:net";
+import tls from "node:tls";
 import type { Logger } from "../log.ts";
 import { bindHost, type Service } from "../service.ts";
 import {
   type Connection,
-  StreamConnection,
+  SocketConnection,
   type TransportKind,
   WebSocketConnection,
 } from "./connection.ts";
@@ -72,8 +74,7 @@ function listeningLine(kind: string, hostname: string, port: number): string {
 class StreamListener implements Listener {
   readonly hostname: string;
   #port: number;
-  #listener?: Deno.Listener;
-  #loops: Promise<void>[] = [];
+  #server?: net.Server;
   #stopped = false;
 
   constructor(readonly service: Service, readonly options: ListenerOptions) {
@@ -85,91 +86,66 @@ class StreamListener implements Listener {
     return this.#port;
   }
 
-  get #tls(): boolean {
-    return this.service.protocol === "ssl";
-  }
-
-  #bind(): void {
-    const { hostname } = this;
-    let listener: Deno.Listener;
-    if (this.#tls) {
-      const tls = this.options.tls;
-      if (!tls) throw new Error(`${this.service.url} needs a certificate and key`);
-      listener = Deno.listenTls({ hostname, port: this.#port, cert: tls.cert, key: tls.key });
+  /** Binds (node:net, or node:tls for ssl; see SocketConnection for why) and accepts. */
+  async #bind(): Promise<void> {
+    const transport = this.service.protocol as TransportKind;
+    const accept = (socket: net.Socket) => {
+      if (this.#stopped) socket.destroy();
+      else this.options.onConnection(new SocketConnection(socket, transport, this.options.maxRecv));
+    };
+    let server: net.Server;
+    if (this.service.protocol === "ssl") {
+      const files = this.options.tls;
+      if (!files) throw new Error(`${this.service.url} needs a certificate and key`);
+      server = tls.createServer({
+        allowHalfOpen: true,
+        cert: files.cert,
+        key: files.key,
+        handshakeTimeout: this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+      }, accept);
+      server.on("tlsClientError", (error: Error) => {
+        this.options.log.debug(`${this.service.url}: TLS handshake failed: ${error.message}`);
+      });
     } else {
-      listener = Deno.listen({ hostname, port: this.#port });
+      server = net.createServer({ allowHalfOpen: true }, accept);
     }
-    this.#listener = listener;
-    this.#port = (listener.addr as Deno.NetAddr).port;
-    this.#loops.push(this.#accept(listener));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host: this.hostname, port: this.#port }, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    server.on("error", (error: Error) => {
+      this.options.log.error(`${this.service.url}: accept failed: ${error.message}`);
+    });
+    this.#server = server;
+    this.#port = (server.address() as net.AddressInfo).port;
   }
 
-  start(): Promise<void> {
-    this.#bind();
+  async start(): Promise<void> {
+    await this.#bind();
     this.options.log.info(
       listeningLine(this.service.protocol.toUpperCase(), this.hostname, this.#port),
-    );
-    return Promise.resolve();
-  }
-
-  async #accept(listener: Deno.Listener): Promise<void> {
-    try {
-      for await (const conn of listener) this.#handle(conn);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.BadResource)) {
-        this.options.log.error(`${this.service.url}: accept failed: ${(error as Error).message}`);
-      }
-    }
-  }
-
-  #handle(conn: Deno.Conn): void {
-    const transport = this.service.protocol as TransportKind;
-    if (!this.#tls) {
-      this.options.onConnection(new StreamConnection(conn, transport, this.options.maxRecv));
-      return;
-    }
-    const tlsConn = conn as Deno.TlsConn;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    Promise.race([
-      tlsConn.handshake(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error("TLS handshake timed out")),
-          this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
-        );
-      }),
-    ]).then(
-      () => {
-        clearTimeout(timer);
-        if (this.#stopped) conn.close();
-        else this.options.onConnection(new StreamConnection(conn, transport, this.options.maxRecv));
-      },
-      (error) => {
-        clearTimeout(timer);
-        this.options.log.debug(`${this.service.url}: TLS handshake failed: ${error.message}`);
-        try {
-          conn.close();
-        } catch {
-          // Already gone.
-        }
-      },
     );
   }
 
   pause(): void {
-    this.#listener?.close();
-    this.#listener = undefined;
+    this.#server?.close();
+    this.#server = undefined;
   }
 
   resume(): void {
-    if (this.#listener || this.#stopped) return;
-    this.#bind();
+    if (this.#server || this.#stopped) return;
+    this.#bind().catch((error) => {
+      this.options.log.error(`${this.service.url}: cannot listen again: ${error.message}`);
+    });
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.#stopped = true;
     this.pause();
-    await Promise.allSettled(this.#loops);
+    return Promise.resolve();
   }
 }
 
