@@ -139,13 +139,9 @@ export class ScriptHistories {
     const gained = cached && this.#gained(hashX, cached);
     if (cached && gained) {
       if (cached.items && gained.length > 0) {
-        cached.items.push(...gained);
-        cached.bytes = undefined;
-        if (cached.items.length >= this.limit) cached.items = null;
-        else if (cached.json !== undefined) {
-          cached.json += (cached.json ? "," : "") + itemsJson(gained);
-        }
-        if (!cached.items) cached.json = undefined;
+        this.#extend(cached, cached.items, gained);
+        // Set again: its weight in the cache grew.
+        this.cache.set(hashX, cached);
       }
       if (!cached.items) throw tooLarge(0.1);
       return { items: cached.items, cost: 0.1 + gained.length / 1000 };
@@ -162,6 +158,18 @@ export class ScriptHistories {
       }
       throw error;
     }
+  }
+
+  /** Appends entries to a cached history and its JSON; over the limit it becomes too large. */
+  #extend(entry: CachedHistory, items: HistoryItem[], gained: HistoryItem[]): void {
+    entry.bytes = undefined;
+    if (items.length + gained.length >= this.limit) {
+      entry.items = null;
+      entry.json = undefined;
+      return;
+    }
+    items.push(...gained);
+    if (entry.json !== undefined) entry.json += (entry.json ? "," : "") + itemsJson(gained);
   }
 
   /**

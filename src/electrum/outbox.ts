@@ -54,9 +54,9 @@ export class Outbox {
   }
 
   /**
-   * Queues a message of `bytes` bytes. Writing starts once the current task yields, so messages queued
-   * together (a notification round's header and statuses for one session, the answers of a
-   * batch) go out in one write.
+   * Queues a message of `bytes` bytes. Writing starts once the current task yields, so
+   * messages queued together (a notification round's header and statuses for one session,
+   * the answers of a batch) go out in one write.
    */
   push(message: OutgoingMessage, bytes: number): void {
     if (this.#failed) return;
@@ -89,6 +89,8 @@ export class Outbox {
         } finally {
           this.#progressAt = undefined;
         }
+        // Abandoned meanwhile (a stalled write given up on): the counts were reset.
+        if (this.#failed) return;
         this.#queuedBytes -= bytes;
         this.#notify();
       }

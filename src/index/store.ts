@@ -594,9 +594,9 @@ export class IndexStore {
 
   /** The entries {@link historyTxNumsFrom} finds, with their txids. */
   historyFrom(hashX: Uint8Array, txNum: number): HistoryEntry[] {
+    const read = () => this.#withTxids(this.historyTxNumsFrom(hashX, txNum));
     // Right after a live block this is answered from memory, without a read transaction.
-    if (this.#recent.startsAt(txNum)) return this.#withTxids(this.historyTxNumsFrom(hashX, txNum));
-    return this.reading(() => this.#withTxids(this.historyTxNumsFrom(hashX, txNum)));
+    return this.#recent.startsAt(txNum) ? read() : this.reading(read);
   }
 
   #withTxids(txNums: number[]): HistoryEntry[] {

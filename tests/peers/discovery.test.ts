@@ -19,6 +19,7 @@ import { PeerManager } from "../../src/peers/peer_manager.ts";
 import { detectSocksProxy } from "../../src/peers/socks.ts";
 import { BadPeerError, type VerifyContext, verifyPeer } from "../../src/peers/verify.ts";
 import { toHex } from "../../src/chain/bytes.ts";
+import type { IndexStore } from "../../src/index/store.ts";
 import { LogSink } from "../../src/log.ts";
 import { Harness } from "../electrum/harness.ts";
 import { TestSocksProxy } from "../support/socks_proxy.ts";
@@ -31,6 +32,19 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = 20_00
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A peer manager over `store` logging into `lines`, counting any valid host as public. */
+function loggingManager(config: Config, store: IndexStore) {
+  const lines: string[] = [];
+  const logs = new LogSink("DEBUG", "%(message)s", (line: string) => lines.push(line));
+  const manager = new PeerManager({
+    config,
+    store,
+    log: logs.logger("PeerManager"),
+    isPublic: anyValidHost,
+  });
+  return { manager, lines, logs };
 }
 
 function reportServices(addresses: BoundService[]): Config["reportServices"] {
@@ -60,18 +74,7 @@ Deno.test("peer discovery between two servers on loopback", async (t) => {
     services: [{ protocol: "tcp", host: "127.0.0.2", port: 0, url: "tcp://127.0.0.2:0" }],
     reportServices: [],
   };
-  const linesA: string[] = [];
-  const logsA = new LogSink(
-    "DEBUG",
-    "%(name)s:%(message)s",
-    (line: string) => linesA.push(line),
-  );
-  const peersA = new PeerManager({
-    config: configA,
-    store: harness.store,
-    log: logsA.logger("PeerManager"),
-    isPublic: anyValidHost,
-  });
+  const { manager: peersA, lines: linesA, logs: logsA } = loggingManager(configA, harness.store);
   const serverA = new ElectrumServer({
     config: configA,
     store: harness.store,
@@ -119,7 +122,7 @@ Deno.test("peer discovery between two servers on loopback", async (t) => {
         "127.0.0.1": { tcp_port: tcpB, ssl_port: sslB },
       });
       assert.ok(linesA.some((line) => line.includes(`[127.0.0.1:${sslB} SSL] verified in`)));
-      assert.ok(linesA.includes("PeerManager:registering ourself with 127.0.0.1"));
+      assert.ok(linesA.includes("registering ourself with 127.0.0.1"));
 
       await waitFor("B to verify A", () => peersB.counts().good === 2);
       assert.ok(harness.logLines.includes(
@@ -135,7 +138,7 @@ Deno.test("peer discovery between two servers on loopback", async (t) => {
         linesA.filter((line) => line.includes(`[127.0.0.1:${sslB} SSL] verified in`)).length;
       assert.equal(verifiedB(), 1);
       peersA.addRealName(`127.0.0.1 s1 t${tcpB}`);
-      assert.ok(linesA.includes("PeerManager:ports changed for 127.0.0.1"));
+      assert.ok(linesA.includes("ports changed for 127.0.0.1"));
       await waitFor("A to re-check B", () => verifiedB() === 2);
 
       const table = peersTable(peersB.records());
@@ -169,18 +172,10 @@ Deno.test("peer discovery between two servers on loopback", async (t) => {
     await t.step(
       "a peer on another network is marked bad; an unreachable one is never good",
       async () => {
-        const lines: string[] = [];
-        const logs = new LogSink(
-          "DEBUG",
-          "%(message)s",
-          (line: string) => lines.push(line),
+        const { manager: other, lines } = loggingManager(
+          { ...harness.config, network: NETWORKS.testnet, peerDiscovery: "off" },
+          harness.store,
         );
-        const other = new PeerManager({
-          config: { ...harness.config, network: NETWORKS.testnet, peerDiscovery: "off" },
-          store: harness.store,
-          log: logs.logger("PeerManager"),
-          isPublic: anyValidHost,
-        });
         others.push(other);
         other.addRealName(`127.0.0.1 t${tcpB}`);
         other.addRealName("127.0.0.3 t1");
@@ -262,19 +257,13 @@ Deno.test("peer discovery between two servers on loopback", async (t) => {
         );
         assert.equal(await detectSocksProxy("127.0.0.1", tcpB, 500), undefined, "not a proxy");
 
-        const lines: string[] = [];
-        const viaProxy = new PeerManager({
-          config: {
-            ...harness.config,
-            reportServices: [],
-            forceProxy: true,
-            torProxyHost: "127.0.0.1",
-            torProxyPort: socks5.port,
-          },
-          store: harness.store,
-          log: new LogSink("DEBUG", "%(message)s", (line) => lines.push(line)).logger("P"),
-          isPublic: anyValidHost,
-        });
+        const { manager: viaProxy, lines } = loggingManager({
+          ...harness.config,
+          reportServices: [],
+          forceProxy: true,
+          torProxyHost: "127.0.0.1",
+          torProxyPort: socks5.port,
+        }, harness.store);
         others.push(viaProxy);
         viaProxy.start();
         await waitFor("proxy detection", () => lines.some((line) => line.startsWith("detected")));
