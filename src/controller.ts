@@ -22,7 +22,7 @@ import { formatCacheStats } from "./electrum/caches.ts";
 import { ElectrumServer } from "./electrum/server.ts";
 import { PeerManager } from "./peers/peer_manager.ts";
 import { Mempool } from "./index/mempool.ts";
-import { BackgroundCheckpointer } from "./index/checkpointer.ts";
+import { IndexMaintainer } from "./index/maintainer.ts";
 import { IndexStore } from "./index/store.ts";
 import { ChainSync } from "./index/sync.ts";
 import type { LogSink } from "./log.ts";
@@ -41,7 +41,7 @@ export class Controller implements AdminBackend {
   #wakeup: Promise<void>;
   #sync?: ChainSync;
   #store?: IndexStore;
-  #checkpointer?: BackgroundCheckpointer;
+  #maintainer?: IndexMaintainer;
   #pendingReorg?: number;
   #electrum?: ElectrumServer;
   #peers?: PeerManager;
@@ -74,7 +74,7 @@ export class Controller implements AdminBackend {
         cacheMb: SQLITE_CACHE_MB,
       });
       this.#store = store;
-      this.#checkpointer = new BackgroundCheckpointer(store.path, this.logs.logger("DB"));
+      this.#maintainer = new IndexMaintainer(store.path, this.logs.logger("DB"));
       this.#log.info(
         `index at height ${store.height.toLocaleString("en-US")}, ` +
           `${store.txCount.toLocaleString("en-US")} transactions`,
@@ -114,7 +114,7 @@ export class Controller implements AdminBackend {
       await electrum.start();
       peers.start();
       this.#startSessionLog(electrum);
-      await this.#followDaemon(sync, store, mempool, electrum, this.#checkpointer);
+      await this.#followDaemon(sync, store, mempool, electrum, this.#maintainer);
       return 0;
     } catch (error) {
       if (error instanceof DaemonClosedError && this.#stopping) return 0;
@@ -125,10 +125,23 @@ export class Controller implements AdminBackend {
       await this.#peers?.stop();
       await this.#electrum?.stop();
       this.daemon.close();
-      await this.#checkpointer?.close();
-      this.#store?.close();
+      await this.#maintainer?.close();
+      this.#closeStore();
       this.#log.info("shutdown complete");
     }
+  }
+
+  /** Merges what is still journaled (leaving a file whose tables hold it all), then closes. */
+  #closeStore(): void {
+    const store = this.#store;
+    if (!store) return;
+    try {
+      store.mergeJournal();
+    } catch (error) {
+      // The next start merges it.
+      this.#log.warning(`could not merge the journal: ${(error as Error).message}`);
+    }
+    store.close();
   }
 
   /**
@@ -171,7 +184,7 @@ export class Controller implements AdminBackend {
     store: IndexStore,
     mempool: Mempool,
     electrum: ElectrumServer,
-    checkpointer: BackgroundCheckpointer,
+    maintainer: IndexMaintainer,
   ): Promise<void> {
     let nextMempoolAt = 0;
     // What the sessions have not been told yet. Kept across rounds: a daemon error between a
@@ -183,10 +196,13 @@ export class Controller implements AdminBackend {
         if (this.#pendingReorg !== undefined) {
           const count = this.#pendingReorg;
           this.#pendingReorg = undefined;
+          await maintainer.idle();
           for (const key of await sync.simulateReorg(count)) touched.add(key);
         }
         const round = new RoundTimes();
         if ((await this.daemon.getBestBlockHash()) !== store.blockHash(store.height)) {
+          // The index is written on this thread only while no merge runs on the other.
+          await maintainer.idle();
           for (const key of await sync.catchUp()) touched.add(key);
         }
         round.lap("blocks");
@@ -212,9 +228,14 @@ export class Controller implements AdminBackend {
           if (tipChanged) this.#log.info(line);
           else this.#log.debug(line);
         }
-        // Off the path from block to notification, and off this thread: the WAL back into
-        // the database.
-        if (tipChanged) checkpointer.request().catch(() => {});
+        // Off the path from block to notification, and off this thread: the journaled blocks
+        // into the tables, the WAL back into the database.
+        if (tipChanged) {
+          maintainer.request(store.journalSeq).then(
+            ({ merged }) => store.journalMerged(merged.seq),
+            () => {},
+          );
+        }
       } catch (error) {
         if (!(error instanceof DaemonRpcError)) throw error;
         this.#log.warning(`${error.message}; retrying`);

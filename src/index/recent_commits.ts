@@ -25,6 +25,12 @@ export class RecentCommit {
     return this.from + this.txids.length / 32;
   }
 
+  /** The txid of tx number `txNum`, one of the commit's (a view). */
+  txid(txNum: number): Uint8Array {
+    const at = (txNum - this.from) * 32;
+    return this.txids.subarray(at, at + 32);
+  }
+
   /** Records a history row of the commit. */
   addRow(hashX: Uint8Array, txNum: number, more: Uint8Array): void {
     const key = toHex(hashX);
@@ -80,10 +86,7 @@ export class RecentCommits {
   /** The txid of a tx number a kept commit holds, else undefined. */
   txid(txNum: number): Uint8Array | undefined {
     for (const commit of this.#commits) {
-      if (txNum >= commit.from && txNum < commit.to) {
-        const at = (txNum - commit.from) * 32;
-        return commit.txids.subarray(at, at + 32);
-      }
+      if (txNum >= commit.from && txNum < commit.to) return commit.txid(txNum);
     }
     return undefined;
   }

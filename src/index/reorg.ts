@@ -53,6 +53,8 @@ export function unwindBlocks(store: IndexStore, count: number): Set<string> {
   if (bottom < 1) {
     throw new ReorgTooDeepError(`cannot unwind ${count} blocks from height ${top}`);
   }
+  // Undo records describe the tables; journaled blocks go into them first.
+  store.mergeJournal();
   const records: { height: number; record: UndoRecord }[] = [];
   for (let height = top; height >= bottom; height--) {
     const data = store.undo(height);

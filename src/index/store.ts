@@ -4,26 +4,16 @@
  * at some height); sessions and the mempool read through its queries.
  */
 import type { DatabaseSync } from "node:sqlite";
-import { bytesEqual, concatBytes, hashToHex } from "../chain/bytes.ts";
+import { bytesEqual, concatBytes, hashToHex, toHex } from "../chain/bytes.ts";
 import { sha256d } from "../chain/hash.ts";
 import type { Network } from "../chain/networks.ts";
-import { BulkStatement } from "./bulk_statement.ts";
 import { decodeHistoryRow } from "./history_rows.ts";
+import { encodeJournalEntry, JournalOverlay, mergeJournal } from "./journal.ts";
 import { RecentCommits } from "./recent_commits.ts";
+import { RowWriter, type ScriptRows, type UtxoEntry } from "./row_writer.ts";
 import { DATABASE_FILE, openIndexDatabase, SCHEMA_VERSION, TXIDS_PER_CHUNK } from "./schema.ts";
 
-/** An unspent output as the index keeps it. */
-export interface UtxoEntry {
-  hashX: Uint8Array;
-  txNum: number;
-  vout: number;
-  value: number;
-}
-
-/** A UTXO with its outpoint prefix, ready to be written. */
-export interface UtxoRow extends UtxoEntry {
-  prefix: number;
-}
+export type { HistoryRows, UtxoEntry, UtxoRow } from "./row_writer.ts";
 
 /** One block of a forward flush. */
 export interface BlockRow {
@@ -35,22 +25,15 @@ export interface BlockRow {
   undo?: Uint8Array;
 }
 
-/** Emits the new history rows (history_rows.ts) of a flush, in key order. */
-export type HistoryRows = (
-  emit: (hashX: Uint8Array, txNum: number, more: Uint8Array) => void,
-) => void;
-
-/** Everything a forward flush writes; heights and tx numbers continue the store's. */
-export interface ForwardChanges {
+/**
+ * Everything a forward flush writes; heights and tx numbers continue the store's. The history
+ * rows are of tx numbers at or above the store's tx count; the spends are of outputs the
+ * index had before the flush.
+ */
+export interface ForwardChanges extends ScriptRows {
   blocks: BlockRow[];
   /** Txids (internal order, 32 bytes each) of tx numbers txCount, txCount + 1, … */
   txids: Uint8Array;
-  /** New history rows, tx numbers at or above the store's tx count. */
-  history: HistoryRows;
-  /** Outputs created and still unspent at the end of the flush. */
-  utxoAdds: UtxoRow[];
-  /** Outputs already on disk that the flushed blocks spent. */
-  utxoSpends: UtxoRow[];
   /** Undo records of heights below this are deleted (they left the reorg window). */
   pruneUndoBelow: number;
 }
@@ -83,14 +66,11 @@ export function txidPrefix(txid: Uint8Array): number {
     txid[4] * 0x100000000 + txid[5] * 0x10000000000;
 }
 
-function compareUtxoRows(a: UtxoRow, b: UtxoRow): number {
-  for (let i = 0; i < 11; i++) if (a.hashX[i] !== b.hashX[i]) return a.hashX[i] - b.hashX[i];
-  return a.txNum - b.txNum || a.vout - b.vout;
-}
-
-function compareOutpointRows(a: UtxoRow, b: UtxoRow): number {
-  return a.prefix - b.prefix || a.vout - b.vout || a.txNum - b.txNum;
-}
+/**
+ * Live blocks journaled and not yet merged, at most: more (a catch-up after downtime) and the
+ * next block is written straight into the tables, together with the journal.
+ */
+const MAX_JOURNAL_BLOCKS = 12;
 
 interface ArrayRows {
   setReturnArrays(enabled: boolean): void;
@@ -110,6 +90,8 @@ function prepareStatements(db: DatabaseSync) {
       "INSERT OR REPLACE INTO outpoint (prefix, vout, tx_num, hashx) VALUES (?, ?, ?, ?)",
     ),
     insertUndo: db.prepare("INSERT OR REPLACE INTO undo (height, data) VALUES (?, ?)"),
+    insertJournal: db.prepare("INSERT INTO journal (seq, height, data) VALUES (?, ?, ?)"),
+    journalEntries: db.prepare("SELECT count(*) AS n FROM journal"),
     pruneUndo: db.prepare("DELETE FROM undo WHERE height < ?"),
     // One statement finds the owner and the value: a spend costs one call, not two.
     findOutpoint: db.prepare(
@@ -169,42 +151,19 @@ function prepareStatements(db: DatabaseSync) {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
-/** The many-row statements of a forward flush. */
-function prepareBulkStatements(db: DatabaseSync) {
-  const insert = (table: string, columns: string) => (rows: string) =>
-    `INSERT INTO ${table} (${columns}) VALUES ${rows}`;
-  // `IN (VALUES …)` makes SQLite scan the whole table for every statement; selecting from the
-  // VALUES lets it look each row up by the primary key.
-  const remove = (table: string, columns: string) => (rows: string) =>
-    `DELETE FROM ${table} WHERE (${columns}) IN ` +
-    `(SELECT column1, column2, column3 FROM (VALUES ${rows}))`;
-  return {
-    insertHistory: new BulkStatement(db, insert("history", "hashx, tx_num, more"), "(?, ?, ?)"),
-    insertUtxo: new BulkStatement(
-      db,
-      insert("utxo", "hashx, tx_num, vout, value"),
-      "(?, ?, ?, ?)",
-    ),
-    insertOutpoint: new BulkStatement(
-      db,
-      insert("outpoint", "prefix, vout, tx_num, hashx"),
-      "(?, ?, ?, ?)",
-    ),
-    deleteUtxo: new BulkStatement(db, remove("utxo", "hashx, tx_num, vout"), "(?, ?, ?)"),
-    deleteOutpoint: new BulkStatement(db, remove("outpoint", "prefix, vout, tx_num"), "(?, ?, ?)"),
-  };
-}
-
 /** The index on disk plus the in-memory tx count per height. */
 export class IndexStore {
   readonly db: DatabaseSync;
   readonly #sql: Statements;
-  readonly #bulk: ReturnType<typeof prepareBulkStatements>;
+  readonly #rows: RowWriter;
   #state: IndexState;
   /** txEnds[h] = cumulative tx count through height h. */
   #txEnds: number[];
   #rewinds = 0;
   readonly #recent = new RecentCommits();
+  readonly #journal = new JournalOverlay();
+  /** Sequence number of the last journal entry written by this process. */
+  #journalSeq = 0;
 
   private constructor(
     db: DatabaseSync,
@@ -214,7 +173,7 @@ export class IndexStore {
   ) {
     this.db = db;
     this.#sql = prepareStatements(db);
-    this.#bulk = prepareBulkStatements(db);
+    this.#rows = new RowWriter(db);
     this.#state = this.#loadState();
     this.#txEnds = (this.#sql.txEnds.all() as { tx_end: number }[]).map((row) => row.tx_end);
     if (this.#txEnds.length !== this.#state.height + 1) {
@@ -222,6 +181,8 @@ export class IndexStore {
         `index is inconsistent: ${this.#txEnds.length} headers for height ${this.#state.height}`,
       );
     }
+    // Entries a previous run journaled and did not merge.
+    if ((this.#sql.journalEntries.get() as { n: number }).n > 0) this.mergeJournal();
   }
 
   /** Opens the index in `directory` (creating the directory and file as needed). */
@@ -237,8 +198,9 @@ export class IndexStore {
     }
   }
 
+  /** Closes the file (again: nothing). */
   close(): void {
-    this.db.close();
+    if (this.db.isOpen) this.db.close();
   }
 
   #loadState(): IndexState {
@@ -355,42 +317,65 @@ export class IndexStore {
       txCount: last.txEnd,
       firstSync: this.#state.firstSync,
     };
+    // A live block goes to the journal; batches, and a block after too many journaled ones,
+    // into the tables.
+    const journal = recent && blocks.length === 1 && !state.firstSync &&
+        this.#journal.blocks < MAX_JOURNAL_BLOCKS
+      ? ++this.#journalSeq
+      : 0;
     this.#transaction(() => {
       for (const block of blocks) {
         sql.insertHeader.run(block.height, block.header, block.txEnd);
         if (block.undo) sql.insertUndo.run(block.height, block.undo);
       }
       this.#appendTxids(txids);
-      const bulk = this.#bulk;
-      changes.history((hashX, txNum, more) => {
-        bulk.insertHistory.add(hashX, txNum, more);
+      const visit = (hashX: Uint8Array, txNum: number, more: Uint8Array) =>
         recent?.addRow(hashX, txNum, more);
-      });
-      bulk.insertHistory.finish();
-      const spends = changes.utxoSpends;
-      for (const row of spends.sort(compareUtxoRows)) {
-        bulk.deleteUtxo.add(row.hashX, row.txNum, row.vout);
+      if (journal) {
+        sql.insertJournal.run(journal, last.height, encodeJournalEntry(changes, visit));
+      } else {
+        mergeJournal(this.db, this.#rows);
+        this.#rows.write({
+          ...changes,
+          history: (emit) =>
+            changes.history((hashX, txNum, more) => {
+              emit(hashX, txNum, more);
+              visit(hashX, txNum, more);
+            }),
+        });
       }
-      bulk.deleteUtxo.finish();
-      for (const row of spends.sort(compareOutpointRows)) {
-        bulk.deleteOutpoint.add(row.prefix, row.vout, row.txNum);
-      }
-      bulk.deleteOutpoint.finish();
-      const adds = changes.utxoAdds;
-      for (const row of adds.sort(compareUtxoRows)) {
-        bulk.insertUtxo.add(row.hashX, row.txNum, row.vout, row.value);
-      }
-      bulk.insertUtxo.finish();
-      for (const row of adds.sort(compareOutpointRows)) {
-        bulk.insertOutpoint.add(row.prefix, row.vout, row.txNum, row.hashX);
-      }
-      bulk.insertOutpoint.finish();
       sql.pruneUndo.run(changes.pruneUndoBelow);
       this.#writeState(state);
     });
     for (const block of blocks) this.#txEnds.push(block.txEnd);
     this.#state = state;
     this.#recent.committed(recent);
+    if (journal) this.#journal.add(journal, recent!, changes.utxoAdds, changes.utxoSpends);
+    else this.#journal.clear();
+  }
+
+  /**
+   * Moves every journaled block into the tables now, on this connection (before unwinding
+   * blocks, on opening a file a previous run left entries in, at a clean shutdown).
+   */
+  mergeJournal(): void {
+    this.#transaction(() => mergeJournal(this.db, this.#rows));
+    this.#journal.clear();
+  }
+
+  /** Live blocks journaled and not yet merged (as far as this store knows). */
+  get journaledBlocks(): number {
+    return this.#journal.blocks;
+  }
+
+  /** Sequence number of the last journal entry this store wrote (0: none). */
+  get journalSeq(): number {
+    return this.#journalSeq;
+  }
+
+  /** Journal entries up to `seq` were merged by another connection: stop overlaying them. */
+  journalMerged(seq: number): void {
+    this.#journal.dropThrough(seq);
   }
 
   /**
@@ -398,7 +383,10 @@ export class IndexStore {
    * Txid prefixes can collide, so candidates are checked against the full txid.
    */
   findUtxo(txid: Uint8Array, vout: number): UtxoEntry | undefined {
-    const candidates = this.#sql.findOutpoint.all(txidPrefix(txid), vout) as unknown as [
+    const prefix = txidPrefix(txid);
+    const journaled = this.#journal.findUtxo(txid, vout, prefix, (txNum) => this.txid(txNum));
+    if (journaled !== undefined) return journaled ?? undefined;
+    const candidates = this.#sql.findOutpoint.all(prefix, vout) as unknown as [
       number,
       Uint8Array,
       number,
@@ -557,7 +545,15 @@ export class IndexStore {
       if (txNums.length >= limit) break;
       decodeHistoryRow(txNum, more, txNums, limit);
     }
+    this.#addJournaled(hashX, txNums, limit);
     return txNums;
+  }
+
+  /** Appends the journal's entries of a script beyond those read from the tables. */
+  #addJournaled(hashX: Uint8Array, txNums: number[], limit = Number.MAX_SAFE_INTEGER): void {
+    if (this.#journal.blocks === 0 || txNums.length >= limit) return;
+    const after = txNums.length > 0 ? txNums[txNums.length - 1] : -1;
+    this.#journal.historyAfter(toHex(hashX), after, txNums, limit);
   }
 
   /**
@@ -571,11 +567,16 @@ export class IndexStore {
     const rows = this.#sql.historyFrom.all(hashX, txNum) as unknown as [number, Uint8Array][];
     const txNums: number[] = [];
     for (const [first, more] of rows) decodeHistoryRow(first, more, txNums);
-    return txNums;
+    this.#addJournaled(hashX, txNums);
+    return txNums.length > 0 && txNums[0] < txNum ? txNums.filter((n) => n >= txNum) : txNums;
   }
 
   /** History entries of all scripts (a full scan, for checks and tools). */
   historyEntryCount(): number {
+    return this.reading(() => this.#historyEntryCount());
+  }
+
+  #historyEntryCount(): number {
     const txNums: number[] = [];
     let total = 0;
     for (const row of this.db.prepare("SELECT tx_num, more FROM history").iterate()) {
@@ -584,7 +585,9 @@ export class IndexStore {
       decodeHistoryRow(tx_num, more, txNums);
       total += txNums.length;
     }
-    return total;
+    // Blocks merged by another connection are in the tables already.
+    const unmerged = this.db.prepare("SELECT seq FROM journal").all() as { seq: number }[];
+    return total + this.#journal.historyEntries(new Set(unmerged.map((row) => row.seq)));
   }
 
   /** Confirmed history of a script in chain order, at most `limit` entries. */
@@ -607,14 +610,32 @@ export class IndexStore {
   /** Confirmed unspent outputs of a script, ordered by (tx number, output index). */
   utxos(hashX: Uint8Array, limit = Number.MAX_SAFE_INTEGER): UtxoWithTxid[] {
     return this.reading(() => {
-      const rows = this.#sql.utxos.all(hashX, limit) as unknown as [number, number, number][];
-      const txids = this.txids(rows.map((row) => row[0]));
-      return rows.map(([txNum, vout, value], i) => ({ hashX, txNum, vout, value, txid: txids[i] }));
+      const rows = this.#utxoEntries(hashX, limit);
+      const txids = this.txids(rows.map((row) => row.txNum));
+      return rows.map((row, i) => ({ ...row, txid: txids[i] }));
     });
+  }
+
+  /** A script's unspent outputs, the tables' and the journal's. */
+  #utxoEntries(hashX: Uint8Array, limit: number): UtxoEntry[] {
+    const key = this.#journal.blocks > 0 ? toHex(hashX) : "";
+    const journaled = key !== "" && this.#journal.touchesUtxos(key);
+    // With journaled spends of the script, the first `limit` stored rows may not be enough.
+    const rows = this.#sql.utxos.all(hashX, journaled ? -1 : limit) as unknown as [
+      number,
+      number,
+      number,
+    ][];
+    const stored = rows.map(([txNum, vout, value]) => ({ hashX, txNum, vout, value }));
+    return journaled ? this.#journal.utxos(key, stored).slice(0, limit) : stored;
   }
 
   /** Confirmed balance of a script in satoshis. */
   balance(hashX: Uint8Array): number {
+    if (this.#journal.blocks > 0 && this.#journal.touchesUtxos(toHex(hashX))) {
+      return this.reading(() => this.#utxoEntries(hashX, Number.MAX_SAFE_INTEGER))
+        .reduce((sum, row) => sum + row.value, 0);
+    }
     return (this.#sql.balance.get(hashX) as { total: number }).total;
   }
 

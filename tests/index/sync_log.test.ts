@@ -51,7 +51,7 @@ Deno.test("sync logs progress with rates and an ETA, flushes, catch-up and live 
       assert.equal(lines.length, 1, lines.join("\n"));
       assert.match(
         lines[0],
-        /^INFO:BlockProcessor:block 61 [0-9a-f]{64}: \d+ txs, applied in \d+ ms$/,
+        /^INFO:BlockProcessor:block 61 [0-9a-f]{64}: \d+ txs, applied in \d+ ms \(commit \d+ ms\)$/,
       );
     });
   } finally {

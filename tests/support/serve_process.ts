@@ -2,6 +2,8 @@
 import { DatabaseSync } from "node:sqlite";
 import { DATABASE_FILE } from "../../src/index/schema.ts";
 import { decodeHistoryRow } from "../../src/index/history_rows.ts";
+import { mergeJournal } from "../../src/index/journal.ts";
+import { RowWriter } from "../../src/index/row_writer.ts";
 import { toHex } from "../../src/chain/bytes.ts";
 import type { RegtestNode } from "../../src/regtest/node.ts";
 
@@ -97,8 +99,11 @@ export function dumpIndex(
   dbDir: string,
   tables = ["headers", "txids", "history", "utxo", "outpoint", "undo"],
 ): Record<string, unknown[]> {
-  const db = new DatabaseSync(`${dbDir}/${DATABASE_FILE}`, { readOnly: true });
+  const db = new DatabaseSync(`${dbDir}/${DATABASE_FILE}`);
   try {
+    // Live blocks a killed server left in the journal are in the tables once merged (as the
+    // next start would).
+    mergeJournal(db, new RowWriter(db));
     const result: Record<string, unknown[]> = {};
     for (const table of tables) {
       const rows = db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all();
