@@ -201,21 +201,27 @@ export class BlockProcessor {
   }
 
   /**
-   * Writes everything pending to the store in one transaction. With `touched`, the hashX hex
-   * of every script the flushed blocks touched is added to it (for notifications).
+   * Writes everything pending to the store in one transaction. With `touched` (live blocks),
+   * the hashX hex of every script the flushed blocks touched is added to it (for
+   * notifications), and the store keeps the blocks' history in memory.
    */
   flush(touched?: Set<string>): void {
     if (this.#blocks.length === 0) return;
     const history = this.#history;
+    let scriptHistories: Map<string, number[]> | undefined;
     if (touched) {
+      scriptHistories = new Map();
       for (let script = 0; script < history.scriptCount; script++) {
-        touched.add(toHex(history.hashX(script)));
+        const key = toHex(history.hashX(script));
+        touched.add(key);
+        scriptHistories.set(key, history.txNums(script));
       }
     }
     this.store.commitForward({
       blocks: this.#blocks,
       txids: this.#txids.bytes.subarray(0, this.#txids.count * 32),
       history: (emit) => history.rows(emit),
+      scriptHistories,
       utxoAdds: this.#cachedRows(),
       utxoSpends: this.#dbSpends,
       pruneUndoBelow: this.#height - this.options.reorgLimit + 1,

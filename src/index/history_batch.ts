@@ -96,6 +96,14 @@ export class HistoryBatch {
     return this.#hashX.subarray(script * HASHX_LENGTH, (script + 1) * HASHX_LENGTH);
   }
 
+  /** The tx numbers of script number `script`, ascending. */
+  txNums(script: number, out: number[] = []): number[] {
+    for (let entry = this.#head[script]; entry !== EMPTY; entry = this.#entryNext[entry]) {
+      out.push(this.#entryTxNum[entry]);
+    }
+    return out;
+  }
+
   /** Script numbers ordered by hashX bytes, the history table's key order. */
   scriptsInKeyOrder(): Uint32Array {
     const order = new Uint32Array(this.#scripts);
@@ -121,9 +129,7 @@ export class HistoryBatch {
     const txNums: number[] = [];
     for (const script of this.scriptsInKeyOrder()) {
       txNums.length = 0;
-      for (let entry = this.#head[script]; entry !== EMPTY; entry = this.#entryNext[entry]) {
-        txNums.push(this.#entryTxNum[entry]);
-      }
+      this.txNums(script, txNums);
       const hashX = this.hashX(script);
       encoder.encode(txNums, (txNum, more) => emit(hashX, txNum, more));
     }

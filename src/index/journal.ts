@@ -53,20 +53,13 @@ function readUtxoRows(reader: ByteReader): UtxoRow[] {
   return rows;
 }
 
-/**
- * Serialises one block's rows; `visit` sees each history row as it is written (views, valid
- * during the call).
- */
-export function encodeJournalEntry(
-  rows: ScriptRows,
-  visit: (hashX: Uint8Array, txNum: number, more: Uint8Array) => void,
-): Uint8Array {
+/** Serialises one block's rows. */
+export function encodeJournalEntry(rows: ScriptRows): Uint8Array {
   const history = new ByteWriter(64 * 1024);
   let count = 0;
   rows.history((hashX, txNum, more) => {
     history.bytes(hashX).varUint(txNum).varBytes(more);
     count++;
-    visit(hashX, txNum, more);
   });
   const writer = new ByteWriter(history.length + 40 * (rows.utxoAdds.length + 8));
   writer.varUint(count).bytes(history.finish());

@@ -5,7 +5,6 @@
  * instead of SQLite.
  */
 import { toHex } from "../chain/bytes.ts";
-import { decodeHistoryRow } from "./history_rows.ts";
 
 /** Commits of more transactions than this (initial-sync flushes) are not kept. */
 const MAX_COMMIT_TXS = 20_000;
@@ -14,11 +13,15 @@ const MAX_COMMITS = 6;
 
 /** One forward commit's additions: its txids and each script's new tx numbers. */
 export class RecentCommit {
-  /** New tx numbers per script (hashX hex), ascending. */
-  readonly history = new Map<string, number[]>();
-
-  /** `txids`: 32 bytes each, from tx number `from` on. */
-  constructor(readonly from: number, readonly txids: Uint8Array) {}
+  /**
+   * `txids`: 32 bytes each, from tx number `from` on; `history`: the new tx numbers of each
+   * script (hashX hex), ascending.
+   */
+  constructor(
+    readonly from: number,
+    readonly txids: Uint8Array,
+    readonly history: ReadonlyMap<string, readonly number[]>,
+  ) {}
 
   /** The tx count after the commit. */
   get to(): number {
@@ -30,23 +33,24 @@ export class RecentCommit {
     const at = (txNum - this.from) * 32;
     return this.txids.subarray(at, at + 32);
   }
-
-  /** Records a history row of the commit. */
-  addRow(hashX: Uint8Array, txNum: number, more: Uint8Array): void {
-    const key = toHex(hashX);
-    let entries = this.history.get(key);
-    if (!entries) this.history.set(key, entries = []);
-    decodeHistoryRow(txNum, more, entries);
-  }
 }
 
 /** The recent commits, oldest first, each starting where the previous one ended. */
 export class RecentCommits {
   #commits: RecentCommit[] = [];
 
-  /** A record for a commit of `txids` from tx number `from`, or undefined if it is too big. */
-  begin(from: number, txids: Uint8Array): RecentCommit | undefined {
-    return txids.length / 32 <= MAX_COMMIT_TXS ? new RecentCommit(from, txids.slice()) : undefined;
+  /**
+   * A record for a commit of `txids` from tx number `from` with `history`, or undefined if
+   * the commit is too big or has no history given.
+   */
+  begin(
+    from: number,
+    txids: Uint8Array,
+    history: ReadonlyMap<string, readonly number[]> | undefined,
+  ): RecentCommit | undefined {
+    return history && txids.length / 32 <= MAX_COMMIT_TXS
+      ? new RecentCommit(from, txids.slice(), history)
+      : undefined;
   }
 
   /** Keeps a commit once it is in the index; a commit not recorded ends the run. */

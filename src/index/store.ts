@@ -32,6 +32,11 @@ export interface BlockRow {
  */
 export interface ForwardChanges extends ScriptRows {
   blocks: BlockRow[];
+  /**
+   * The same history as new tx numbers per script (hashX hex), given for live blocks: they
+   * are kept in memory (recent_commits.ts) and journaled (journal.ts).
+   */
+  scriptHistories?: ReadonlyMap<string, readonly number[]>;
   /** Txids (internal order, 32 bytes each) of tx numbers txCount, txCount + 1, … */
   txids: Uint8Array;
   /** Undo records of heights below this are deleted (they left the reorg window). */
@@ -310,7 +315,7 @@ export class IndexStore {
       );
     }
     const sql = this.#sql;
-    const recent = this.#recent.begin(this.#state.txCount, txids);
+    const recent = this.#recent.begin(this.#state.txCount, txids, changes.scriptHistories);
     const state: IndexState = {
       height: last.height,
       tip: hashToHex(headerHash(last.header)),
@@ -329,20 +334,11 @@ export class IndexStore {
         if (block.undo) sql.insertUndo.run(block.height, block.undo);
       }
       this.#appendTxids(txids);
-      const visit = (hashX: Uint8Array, txNum: number, more: Uint8Array) =>
-        recent?.addRow(hashX, txNum, more);
       if (journal) {
-        sql.insertJournal.run(journal, last.height, encodeJournalEntry(changes, visit));
+        sql.insertJournal.run(journal, last.height, encodeJournalEntry(changes));
       } else {
         mergeJournal(this.db, this.#rows);
-        this.#rows.write({
-          ...changes,
-          history: (emit) =>
-            changes.history((hashX, txNum, more) => {
-              emit(hashX, txNum, more);
-              visit(hashX, txNum, more);
-            }),
-        });
+        this.#rows.write(changes);
       }
       sql.pruneUndo.run(changes.pruneUndoBelow);
       this.#writeState(state);

@@ -1,6 +1,6 @@
 /** The in-memory record of the last live commits: runs, limits, answers and resets. */
 import assert from "node:assert/strict";
-import { encodeHistoryRows } from "../../src/index/history_rows.ts";
+import { toHex } from "../../src/chain/bytes.ts";
 import { RecentCommits } from "../../src/index/recent_commits.ts";
 
 const ALICE = new Uint8Array(11).fill(1);
@@ -14,11 +14,8 @@ function commit(
   rows: [Uint8Array, number[]][],
 ) {
   const txids = new Uint8Array(32 * count).map((_, i) => (from * 32 + i) & 0xff);
-  const record = recent.begin(from, txids);
-  for (const [hashX, txNums] of rows) {
-    for (const row of encodeHistoryRows(txNums)) record?.addRow(hashX, row.txNum, row.more);
-  }
-  recent.committed(record);
+  const history = new Map(rows.map(([hashX, txNums]) => [toHex(hashX), txNums]));
+  recent.committed(recent.begin(from, txids, history));
 }
 
 Deno.test("recent commits answer what a script gained since the start of any kept commit", () => {
