@@ -145,22 +145,45 @@ interface PendingBlock {
   seq: number;
   /** Its txids and its history entries per script. */
   commit: RecentCommit;
-  addsByPrefix: Map<number, UtxoRow[]>;
-  spendsByPrefix: Map<number, UtxoRow[]>;
+  outputsAdded: OutputTable;
+  outputsSpent: OutputTable;
   /** Its created and spent outputs per script (hashX hex), made when first asked for. */
   byScript?: Map<string, { adds: UtxoRow[]; spends: UtxoRow[] }>;
   adds: readonly UtxoRow[];
   spends: readonly UtxoRow[];
 }
 
-function byPrefix(rows: readonly UtxoRow[]): Map<number, UtxoRow[]> {
-  const map = new Map<number, UtxoRow[]>();
-  for (const row of rows) {
-    const list = map.get(row.prefix);
-    if (list) list.push(row);
-    else map.set(row.prefix, [row]);
+/**
+ * Outputs by outpoint: keyed by txid prefix and the low 5 bits of the output index (48 + 5
+ * bits, exact in a double), one row per key; rows whose key is taken (outputs 32 apart in one
+ * transaction, or a prefix shared by two transactions) go to a list searched after. No array
+ * per row: a block holds some 15,000 of them.
+ */
+class OutputTable {
+  readonly #rows = new Map<number, UtxoRow>();
+  readonly #more: UtxoRow[] = [];
+
+  constructor(rows: readonly UtxoRow[]) {
+    for (const row of rows) {
+      const key = outpointKey(row.prefix, row.vout);
+      if (this.#rows.has(key)) this.#more.push(row);
+      else this.#rows.set(key, row);
+    }
   }
-  return map;
+
+  /** The row of `(prefix, vout)` that `matches` (which checks the full txid), if any. */
+  find(prefix: number, vout: number, matches: (row: UtxoRow) => boolean): UtxoRow | undefined {
+    const row = this.#rows.get(outpointKey(prefix, vout));
+    if (!row) return undefined;
+    if (row.vout === vout && matches(row)) return row;
+    return this.#more.find((other) =>
+      other.prefix === prefix && other.vout === vout && matches(other)
+    );
+  }
+}
+
+function outpointKey(prefix: number, vout: number): number {
+  return prefix * 32 + (vout & 31);
 }
 
 function outputKey(row: UtxoEntry): string {
@@ -183,8 +206,8 @@ export class JournalOverlay {
       commit,
       adds,
       spends,
-      addsByPrefix: byPrefix(adds),
-      spendsByPrefix: byPrefix(spends),
+      outputsAdded: new OutputTable(adds),
+      outputsSpent: new OutputTable(spends),
     });
   }
 
@@ -210,14 +233,18 @@ export class JournalOverlay {
   ): UtxoEntry | null | undefined {
     for (let i = this.#blocks.length - 1; i >= 0; i--) {
       const block = this.#blocks[i];
-      for (const row of block.spendsByPrefix.get(prefix) ?? []) {
-        if (row.vout === vout && bytesEqual(txidOf(row.txNum) ?? new Uint8Array(), txid)) {
-          return null;
-        }
-      }
-      for (const row of block.addsByPrefix.get(prefix) ?? []) {
-        if (row.vout === vout && bytesEqual(block.commit.txid(row.txNum), txid)) return row;
-      }
+      const spent = block.outputsSpent.find(
+        prefix,
+        vout,
+        (row) => bytesEqual(txidOf(row.txNum) ?? new Uint8Array(), txid),
+      );
+      if (spent) return null;
+      const added = block.outputsAdded.find(
+        prefix,
+        vout,
+        (row) => bytesEqual(block.commit.txid(row.txNum), txid),
+      );
+      if (added) return added;
     }
     return undefined;
   }

@@ -14,9 +14,8 @@ import type { MergeResult } from "./journal.ts";
 export interface MaintenanceResult {
   merged: MergeResult;
   mergeMs: number;
-  /** Frames in the WAL and frames copied into the database by the checkpoint. */
-  walFrames: number;
-  checkpointedFrames: number;
+  /** The checkpoint copied the whole WAL into the database and emptied it. */
+  walTruncated: boolean;
 }
 
 type Reply = { result: MaintenanceResult } | { error: string } | { closed: true };
@@ -83,10 +82,10 @@ export class IndexMaintainer {
       const reply = await this.#ask({ type: "maintain", path: this.path, mergeThrough });
       if ("error" in reply) throw new Error(reply.error);
       if (!("result" in reply)) throw new Error("maintenance thread closed");
-      const { merged, mergeMs, walFrames, checkpointedFrames } = reply.result;
+      const { merged, mergeMs, walTruncated } = reply.result;
       this.log.debug(
-        `merged ${merged.blocks} journaled blocks in ${Math.round(mergeMs)} ms; checkpoint: ` +
-          `${checkpointedFrames} of ${walFrames} WAL frames; ${
+        `merged ${merged.blocks} journaled blocks in ${Math.round(mergeMs)} ms; checkpoint ` +
+          `${walTruncated ? "done" : "partial (readers of older snapshots)"}; ${
             Math.round(performance.now() - started)
           } ms in all`,
       );
