@@ -9,6 +9,14 @@ import { HistoryRowEncoder } from "./history_rows.ts";
 
 const EMPTY = -1;
 
+/** True when scripts `a` and `b` share the first four hashX bytes. */
+function samePrefix(keys: Uint8Array, a: number, b: number): boolean {
+  const pa = a * HASHX_LENGTH;
+  const pb = b * HASHX_LENGTH;
+  return keys[pa] === keys[pb] && keys[pa + 1] === keys[pb + 1] &&
+    keys[pa + 2] === keys[pb + 2] && keys[pa + 3] === keys[pb + 3];
+}
+
 /** Bytes per script and per entry slot, for the CACHE_MB budget. */
 export const HISTORY_BYTES_PER_SCRIPT = HASHX_LENGTH + 4 + 4 + 8 + 8;
 export const HISTORY_BYTES_PER_ENTRY = 8 + 4;
@@ -104,12 +112,30 @@ export class HistoryBatch {
     return out;
   }
 
-  /** Script numbers ordered by hashX bytes, the history table's key order. */
+  /**
+   * Script numbers ordered by hashX bytes, the history table's key order. A radix sort on the
+   * first four bytes (hashXs are uniform, so they almost always decide), then a comparison
+   * sort of the rare runs that share them: for the 2.25 million scripts of a 1M-tx flush
+   * 1.3 s with a comparison sort alone.
+   */
   scriptsInKeyOrder(): Uint32Array {
-    const order = new Uint32Array(this.#scripts);
-    for (let i = 0; i < order.length; i++) order[i] = i;
+    const count = this.#scripts;
     const keys = this.#hashX;
-    return order.sort((a, b) => {
+    let order = new Uint32Array(count);
+    for (let i = 0; i < count; i++) order[i] = i;
+    let next = new Uint32Array(count);
+    const counts = new Uint32Array(257);
+    for (let byte = 3; byte >= 0; byte--) {
+      counts.fill(0);
+      for (let i = 0; i < count; i++) counts[keys[order[i] * HASHX_LENGTH + byte] + 1]++;
+      for (let b = 1; b <= 256; b++) counts[b] += counts[b - 1];
+      for (let i = 0; i < count; i++) {
+        const script = order[i];
+        next[counts[keys[script * HASHX_LENGTH + byte]]++] = script;
+      }
+      [order, next] = [next, order];
+    }
+    const compare = (a: number, b: number) => {
       const pa = a * HASHX_LENGTH;
       const pb = b * HASHX_LENGTH;
       for (let i = 0; i < HASHX_LENGTH; i++) {
@@ -117,7 +143,14 @@ export class HistoryBatch {
         if (d !== 0) return d;
       }
       return 0;
-    });
+    };
+    for (let start = 0; start < count;) {
+      let end = start + 1;
+      while (end < count && samePrefix(keys, order[start], order[end])) end++;
+      if (end - start > 1) order.subarray(start, end).sort(compare);
+      start = end;
+    }
+    return order;
   }
 
   /**

@@ -97,6 +97,22 @@ Deno.test("the history batch keeps each script's tx numbers once each, rows in k
   assert.equal(batch.entryCount, [...model.values()].reduce((n, list) => n + list.length, 0));
 });
 
+Deno.test("the history batch orders scripts by all hashX bytes, shared prefixes too", () => {
+  const random = new Random(4);
+  const batch = new HistoryBatch(8);
+  const scripts: Uint8Array[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const hashX = randomBytes(random, 11);
+    // A third share their first four bytes with one of a few others: the radix sort's ties.
+    if (i % 3 === 0) hashX.set([7, 7, i % 2, 7]);
+    scripts.push(hashX);
+    batch.add(hashX, 0, i);
+  }
+  const ordered = [...batch.scriptsInKeyOrder()].map((script) => toHex(batch.hashX(script)));
+  const expected = scripts.slice().sort(compareBytes).map((hashX) => toHex(hashX));
+  assert.deepEqual(ordered, expected);
+});
+
 Deno.test("history rows round-trip, hold at most MAX_ROW_ENTRIES and honour a limit", () => {
   const txNums = [5];
   for (let i = 1; i < 1000; i++) {
