@@ -293,6 +293,21 @@ export class JournalOverlay {
     return [...live.values()].sort((a, b) => a.txNum - b.txNum || a.vout - b.vout);
   }
 
+  /**
+   * What the blocks of entries `unmerged` add to a script's balance in the tables: their
+   * created outputs minus their spent ones (an output created and spent among them cancels).
+   */
+  balanceChange(key: string, unmerged: ReadonlySet<number>): number {
+    let change = 0;
+    for (const block of this.#blocks) {
+      if (!unmerged.has(block.seq)) continue;
+      const changes = this.#byScript(block).get(key);
+      for (const row of changes?.adds ?? []) change += row.value;
+      for (const row of changes?.spends ?? []) change -= row.value;
+    }
+    return change;
+  }
+
   #byScript(block: PendingBlock): Map<string, { adds: UtxoRow[]; spends: UtxoRow[] }> {
     if (block.byScript) return block.byScript;
     const map = new Map<string, { adds: UtxoRow[]; spends: UtxoRow[] }>();

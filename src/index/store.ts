@@ -97,6 +97,7 @@ function prepareStatements(db: DatabaseSync) {
     insertUndo: db.prepare("INSERT OR REPLACE INTO undo (height, data) VALUES (?, ?)"),
     insertJournal: db.prepare("INSERT INTO journal (seq, height, data) VALUES (?, ?, ?)"),
     journalEntries: db.prepare("SELECT count(*) AS n FROM journal"),
+    journalSeqs: db.prepare("SELECT seq FROM journal"),
     pruneUndo: db.prepare("DELETE FROM undo WHERE height < ?"),
     // One statement finds the owner and the value: a spend costs one call, not two.
     findOutpoint: db.prepare(
@@ -582,8 +583,7 @@ export class IndexStore {
       total += txNums.length;
     }
     // Blocks merged by another connection are in the tables already.
-    const unmerged = this.db.prepare("SELECT seq FROM journal").all() as { seq: number }[];
-    return total + this.#journal.historyEntries(new Set(unmerged.map((row) => row.seq)));
+    return total + this.#journal.historyEntries(this.#unmergedSeqs());
   }
 
   /** Confirmed history of a script in chain order, at most `limit` entries. */
@@ -628,11 +628,17 @@ export class IndexStore {
 
   /** Confirmed balance of a script in satoshis. */
   balance(hashX: Uint8Array): number {
-    if (this.#journal.blocks > 0 && this.#journal.touchesUtxos(toHex(hashX))) {
-      return this.reading(() => this.#utxoEntries(hashX, Number.MAX_SAFE_INTEGER))
-        .reduce((sum, row) => sum + row.value, 0);
-    }
-    return (this.#sql.balance.get(hashX) as { total: number }).total;
+    const stored = () => (this.#sql.balance.get(hashX) as { total: number }).total;
+    const key = this.#journal.blocks > 0 ? toHex(hashX) : "";
+    if (key === "" || !this.#journal.touchesUtxos(key)) return stored();
+    // The sum and the entries not merged yet, read in one snapshot.
+    return this.reading(() => stored() + this.#journal.balanceChange(key, this.#unmergedSeqs()));
+  }
+
+  /** Journal entries still in the table (others were merged by another connection). */
+  #unmergedSeqs(): Set<number> {
+    const rows = this.#sql.journalSeqs.all() as { seq: number }[];
+    return new Set(rows.map((row) => row.seq));
   }
 
   /** The undo record of `height`, if still kept. */
