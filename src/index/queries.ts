@@ -5,7 +5,6 @@
  * merkle branches and header proofs are served, with caches, by src/electrum.)
  */
 import { hashToHex, toHex } from "../chain/bytes.ts";
-import { sha256 } from "../chain/hash.ts";
 import type { Mempool } from "./mempool.ts";
 import type { HistoryEntry, IndexStore } from "./store.ts";
 
@@ -82,13 +81,6 @@ export class ChainQueries {
   /** Confirmed then mempool history, as `blockchain.scripthash.get_history` answers. */
   history(hashX: Uint8Array, limit: number): HistoryItem[] {
     return [...this.confirmedHistory(hashX, limit), ...this.mempoolHistory(hashX)];
-  }
-
-  /** The protocol's status hash of a script, or null when it has no history at all. */
-  status(hashX: Uint8Array, limit: number): string | null {
-    const history = this.history(hashX, limit);
-    if (history.length === 0) return null;
-    return toHex(sha256(new TextEncoder().encode(statusPreimage(history))));
   }
 
   /** Confirmed balance and the mempool's net change to it. */

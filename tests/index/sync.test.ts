@@ -9,6 +9,7 @@ import { NETWORKS } from "../../src/chain/networks.ts";
 import { hashX, opReturnScript } from "../../src/chain/script.ts";
 import { toHex } from "../../src/chain/bytes.ts";
 import { sha256 } from "../../src/chain/hash.ts";
+import { ScriptHistories } from "../../src/electrum/history.ts";
 import { Mempool } from "../../src/index/mempool.ts";
 import { ChainQueries } from "../../src/index/queries.ts";
 import { IndexStore } from "../../src/index/store.ts";
@@ -151,7 +152,14 @@ Deno.test("live blocks, mempool and reorgs keep the index exact", async (t) => {
         height: 0,
         value: 400_000,
       }]);
-      assert.ok(queries.status(hashX(alice.script), 1000)?.match(/^[0-9a-f]{64}$/));
+      // The status covers the confirmed entries, then the mempool's (height 0 or -1).
+      const aliceHistory = queries.history(hashX(alice.script), 1000);
+      assert.ok(aliceHistory.some((item) => item.height <= 0), "alice has mempool entries");
+      const preimage = aliceHistory.map((item) => `${item.txHash}:${item.height}:`).join("");
+      assert.equal(
+        new ScriptHistories(queries, 1000).status(toHex(hashX(alice.script))).status,
+        toHex(sha256(new TextEncoder().encode(preimage))),
+      );
     });
 
     await t.step("a new block confirms them and empties the mempool", async () => {
