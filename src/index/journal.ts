@@ -61,7 +61,8 @@ export function encodeJournalEntry(rows: ScriptRows): Uint8Array {
     history.bytes(hashX).varUint(txNum).varBytes(more);
     count++;
   });
-  const writer = new ByteWriter(history.length + 40 * (rows.utxoAdds.length + 8));
+  const outputs = rows.utxoAdds.length + rows.utxoSpends.length;
+  const writer = new ByteWriter(history.length + 40 * outputs + 16);
   writer.varUint(count).bytes(history.finish());
   writeUtxoRows(writer, rows.utxoAdds);
   writeUtxoRows(writer, rows.utxoSpends);

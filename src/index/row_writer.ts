@@ -5,6 +5,7 @@
  * (journal.ts), which may run on another connection.
  */
 import type { DatabaseSync } from "node:sqlite";
+import { HASHX_LENGTH } from "../chain/script.ts";
 import { BulkStatement } from "./bulk_statement.ts";
 
 /** An unspent output as the index keeps it. */
@@ -36,7 +37,9 @@ export interface ScriptRows {
 }
 
 function compareUtxoRows(a: UtxoRow, b: UtxoRow): number {
-  for (let i = 0; i < 11; i++) if (a.hashX[i] !== b.hashX[i]) return a.hashX[i] - b.hashX[i];
+  for (let i = 0; i < HASHX_LENGTH; i++) {
+    if (a.hashX[i] !== b.hashX[i]) return a.hashX[i] - b.hashX[i];
+  }
   return a.txNum - b.txNum || a.vout - b.vout;
 }
 

@@ -96,7 +96,6 @@ function prepareStatements(db: DatabaseSync) {
     ),
     insertUndo: db.prepare("INSERT OR REPLACE INTO undo (height, data) VALUES (?, ?)"),
     insertJournal: db.prepare("INSERT INTO journal (seq, height, data) VALUES (?, ?, ?)"),
-    journalEntries: db.prepare("SELECT count(*) AS n FROM journal"),
     journalSeqs: db.prepare("SELECT seq FROM journal"),
     pruneUndo: db.prepare("DELETE FROM undo WHERE height < ?"),
     // One statement finds the owner and the value: a spend costs one call, not two.
@@ -188,7 +187,7 @@ export class IndexStore {
       );
     }
     // Entries a previous run journaled and did not merge.
-    if ((this.#sql.journalEntries.get() as { n: number }).n > 0) this.mergeJournal();
+    if (this.#unmergedSeqs().size > 0) this.mergeJournal();
   }
 
   /** Opens the index in `directory` (creating the directory and file as needed). */
@@ -546,10 +545,13 @@ export class IndexStore {
     return txNums;
   }
 
-  /** Appends the journal's entries of a script beyond those read from the tables. */
-  #addJournaled(hashX: Uint8Array, txNums: number[], limit = Number.MAX_SAFE_INTEGER): void {
+  /**
+   * Appends the journal's entries of a script from tx number `from` on, beyond those read
+   * from the tables into `txNums`.
+   */
+  #addJournaled(hashX: Uint8Array, txNums: number[], limit: number, from = 0): void {
     if (this.#journal.blocks === 0 || txNums.length >= limit) return;
-    const after = txNums.length > 0 ? txNums[txNums.length - 1] : -1;
+    const after = txNums.length > 0 ? txNums[txNums.length - 1] : from - 1;
     this.#journal.historyAfter(toHex(hashX), after, txNums, limit);
   }
 
@@ -564,8 +566,8 @@ export class IndexStore {
     const rows = this.#sql.historyFrom.all(hashX, txNum) as unknown as [number, Uint8Array][];
     const txNums: number[] = [];
     for (const [first, more] of rows) decodeHistoryRow(first, more, txNums);
-    this.#addJournaled(hashX, txNums);
-    return txNums.length > 0 && txNums[0] < txNum ? txNums.filter((n) => n >= txNum) : txNums;
+    this.#addJournaled(hashX, txNums, Number.MAX_SAFE_INTEGER, txNum);
+    return txNums;
   }
 
   /** History entries of all scripts (a full scan, for checks and tools). */

@@ -2,8 +2,9 @@
  * The live journal against a replay daemon: live blocks are journaled and every query sees
  * them; a merge committed by another connection while the store still overlays the merged
  * blocks counts nothing twice; too many journaled blocks and a reorg send everything into the
- * tables; a store opened over a journal left behind merges it; and the tables end up equal,
- * row for row, to those of an index that never journaled.
+ * tables; the maintainer's thread merges it as the controller asks; a store opened over a
+ * journal left behind merges it; and the tables end up equal, row for row, to those of an
+ * index that never journaled.
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
@@ -14,6 +15,7 @@ import { parseBlock } from "../../src/chain/block.ts";
 import { NETWORKS } from "../../src/chain/networks.ts";
 import { Daemon } from "../../src/daemon/daemon.ts";
 import { mergeJournal } from "../../src/index/journal.ts";
+import { IndexMaintainer } from "../../src/index/maintainer.ts";
 import { RowWriter } from "../../src/index/row_writer.ts";
 import { configureConnection } from "../../src/index/schema.ts";
 import { IndexStore } from "../../src/index/store.ts";
@@ -90,6 +92,22 @@ Deno.test("live blocks go through the journal and come out as if written directl
     assert.ok(store.journaledBlocks > 0, "the new branch is journaled");
     const height = store.height;
     assertIndexMatchesChain(store, await chainBlocks(daemon, height));
+
+    // The maintainer's thread merges what live mode journals, as the controller asks it to.
+    await daemon.call("replay_extend", [2]);
+    await syncer(daemon, store).catchUp();
+    assert.equal(store.journaledBlocks, 2);
+    const maintainer = new IndexMaintainer(store.path, silentLogger());
+    try {
+      const { merged, walTruncated } = await maintainer.request(store.journalSeq);
+      assert.deepEqual(merged, { seq: store.journalSeq, blocks: 2 });
+      assert.ok(walTruncated);
+      store.journalMerged(merged.seq);
+    } finally {
+      await maintainer.close();
+    }
+    assert.equal(store.journaledBlocks, 0);
+    assertIndexMatchesChain(store, await chainBlocks(daemon, store.height));
 
     // Left in the journal by a store that stopped without merging: merged on opening.
     await daemon.call("replay_extend", [3]);
