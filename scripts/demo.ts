@@ -57,6 +57,7 @@ const server = new Deno.Command(Deno.execPath(), {
     "--allow-env",
     "--allow-sys",
     "--allow-run",
+    "--allow-ffi",
     `${root}main.ts`,
     "serve",
   ],

@@ -2,6 +2,7 @@
  * The running server: owns the daemon client, the index, the admin port and (once caught up)
  * the Electrum listeners, and stops them all cleanly on SIGINT, SIGTERM or `rpc stop`.
  */
+import { sha256Engine } from "./chain/hash.ts";
 import {
   type AdminBackend,
   adminMethods,
@@ -67,7 +68,7 @@ export class Controller implements AdminBackend {
     this.#log.info(`${PROGRAM_NAME} ${VERSION} starting`);
     this.#log.info(
       `coin: ${config.network.className}, daemon: ${this.daemon.display}, ` +
-        `database: ${config.dbDirectory}`,
+        `database: ${config.dbDirectory}, SHA-256: ${sha256Engine.name}`,
     );
     try {
       const store = IndexStore.open(config.dbDirectory, config.network, {

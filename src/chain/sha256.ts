@@ -5,6 +5,8 @@
  * still go to node:crypto, which is faster per byte.
  */
 
+import { smallBytes } from "./bytes.ts";
+
 const K = new Int32Array([
   0x428a2f98,
   0x71374491,
@@ -72,7 +74,8 @@ const K = new Int32Array([
   0xc67178f2,
 ]);
 
-const INITIAL = new Int32Array([
+/** Initial chaining state (FIPS 180-4). */
+export const INITIAL_STATE = new Int32Array([
   0x6a09e667,
   0xbb67ae85,
   0x3c6ef372,
@@ -127,8 +130,8 @@ function compress(bytes: Uint8Array, offset: number): void {
 }
 
 /** SHA-256 of the concatenation of `parts`. */
-export function sha256Small(parts: Uint8Array[]): Uint8Array {
-  STATE.set(INITIAL);
+export function sha256Small(parts: readonly Uint8Array[]): Uint8Array {
+  STATE.set(INITIAL_STATE);
   let buffered = 0;
   let total = 0;
   for (const part of parts) {
@@ -157,20 +160,30 @@ export function sha256Small(parts: Uint8Array[]): Uint8Array {
     buffered = 0;
   }
   BLOCK.fill(0, buffered, 56);
-  const bits = total * 8;
-  const high = Math.floor(bits / 0x1_0000_0000);
-  BLOCK[56] = high >>> 24;
-  BLOCK[57] = high >>> 16;
-  BLOCK[58] = high >>> 8;
-  BLOCK[59] = high;
-  BLOCK[60] = bits >>> 24;
-  BLOCK[61] = bits >>> 16;
-  BLOCK[62] = bits >>> 8;
-  BLOCK[63] = bits;
+  writeBitLength(BLOCK, 64, total);
   compress(BLOCK, 0);
-  const out = new Uint8Array(32);
+  return digestOf(STATE);
+}
+
+/** Ends the padding: the message length in bits, big-endian, in the 8 bytes before `end`. */
+export function writeBitLength(block: Uint8Array, end: number, messageBytes: number): void {
+  const bits = messageBytes * 8;
+  const high = Math.floor(bits / 0x1_0000_0000);
+  block[end - 8] = high >>> 24;
+  block[end - 7] = high >>> 16;
+  block[end - 6] = high >>> 8;
+  block[end - 5] = high;
+  block[end - 4] = bits >>> 24;
+  block[end - 3] = bits >>> 16;
+  block[end - 2] = bits >>> 8;
+  block[end - 1] = bits;
+}
+
+/** The digest: the eight state words, big-endian. */
+export function digestOf(state: Int32Array | Uint32Array): Uint8Array {
+  const out = smallBytes(32);
   for (let i = 0; i < 8; i++) {
-    const word = STATE[i];
+    const word = state[i];
     out[4 * i] = word >>> 24;
     out[4 * i + 1] = word >>> 16;
     out[4 * i + 2] = word >>> 8;

@@ -104,3 +104,26 @@ export function parseJsonWithHexBlobs(bytes: Uint8Array): unknown {
   const parsed = JSON.parse(skeleton.join(""));
   return blobs.length === 0 ? parsed : restoreBlobs(parsed, blobs);
 }
+
+/**
+ * The whole body of `response`, read chunk by chunk into one buffer sized by Content-Length
+ * when the reply gives it. `response.arrayBuffer()` costs several times more in Deno (13.9 MB
+ * of blocks: 95 ms against 24–60 ms, measured), and block batches are most of what a sync
+ * reads.
+ */
+export async function readBody(response: Response): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(0);
+  const declared = Number(response.headers.get("content-length"));
+  let buffer = new Uint8Array(Number.isSafeInteger(declared) && declared > 0 ? declared : 65536);
+  let length = 0;
+  for await (const chunk of response.body) {
+    if (length + chunk.length > buffer.length) {
+      const grown = new Uint8Array(Math.max(buffer.length * 2, length + chunk.length));
+      grown.set(buffer.subarray(0, length));
+      buffer = grown;
+    }
+    buffer.set(chunk, length);
+    length += chunk.length;
+  }
+  return buffer.subarray(0, length);
+}

@@ -6,7 +6,7 @@
  */
 import { type Logger, RateLimitedLog, silentLogger } from "../log.ts";
 import { type DaemonEndpoint, daemonEndpoint } from "./url.ts";
-import { parseJsonWithHexBlobs } from "./hex_json.ts";
+import { parseJsonWithHexBlobs, readBody } from "./hex_json.ts";
 
 /** An error object returned by the daemon for a call (not a transport failure). */
 export class DaemonRpcError extends Error {
@@ -320,9 +320,7 @@ export class RpcClient {
     }
     let parsed: unknown;
     try {
-      parsed = hexBlobs
-        ? parseJsonWithHexBlobs(new Uint8Array(await response.arrayBuffer()))
-        : await response.json();
+      parsed = hexBlobs ? parseJsonWithHexBlobs(await readBody(response)) : await response.json();
     } catch (error) {
       throw new TransientError(
         "json",

@@ -11,7 +11,7 @@
  */
 import { DecodeError } from "../chain/bytes.ts";
 import { Daemon } from "../daemon/daemon.ts";
-import { parseJsonWithHexBlobs } from "../daemon/hex_json.ts";
+import { parseJsonWithHexBlobs, readBody } from "../daemon/hex_json.ts";
 import { type BlockDigest, digestBlock, digestBuffers } from "./block_digest.ts";
 
 type FetchRequest = {
@@ -48,7 +48,7 @@ async function batchResults(
       body,
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
     });
-    bytes = new Uint8Array(await response.arrayBuffer());
+    bytes = await readBody(response);
     if (!response.ok) throw new FetchFailed(`HTTP ${response.status}`);
   } catch (error) {
     throw error instanceof FetchFailed ? error : new FetchFailed((error as Error).message);

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { toHex } from "../../src/chain/bytes.ts";
-import { sha256 } from "../../src/chain/hash.ts";
+import { portableSha256, sha256, sha256Engine } from "../../src/chain/hash.ts";
+import { loadNativeSha256, type Sha256 } from "../../src/chain/native_sha256.ts";
 import { sha256Small } from "../../src/chain/sha256.ts";
 
 Deno.test("TypeScript SHA-256 matches the standard vectors", () => {
@@ -20,17 +21,47 @@ Deno.test("TypeScript SHA-256 matches the standard vectors", () => {
   );
 });
 
-Deno.test("TypeScript SHA-256 equals node:crypto for every length and split up to 300 bytes", () => {
-  const data = new Uint8Array(300).map((_, i) => (i * 31 + 7) & 0xff);
-  for (let length = 0; length <= 300; length++) {
+/** Checks `hash` against node:crypto on a prefix of `data` of each length, whole and in thirds. */
+function assertMatchesNodeCrypto(hash: Sha256, data: Uint8Array, lengths: number[]): void {
+  for (const length of lengths) {
     const input = data.subarray(0, length);
     const expected = toHex(createHash("sha256").update(input).digest());
-    assert.equal(toHex(sha256Small([input])), expected, `length ${length}`);
+    assert.equal(toHex(hash([input])), expected, `length ${length}`);
     const cut = Math.floor(length / 3);
     const parts = [input.subarray(0, cut), input.subarray(cut, 2 * cut), input.subarray(2 * cut)];
-    assert.equal(toHex(sha256Small(parts)), expected, `length ${length} in three parts`);
-    assert.equal(toHex(sha256(...parts)), expected);
+    assert.equal(toHex(hash(parts)), expected, `length ${length} in three parts`);
   }
-  const large = new Uint8Array(5000).map((_, i) => i & 0xff);
-  assert.equal(toHex(sha256(large)), toHex(createHash("sha256").update(large).digest()));
+}
+
+const upTo = (last: number, step = 1) =>
+  Array.from({ length: Math.floor(last / step) + 1 }, (_, i) => i * step);
+
+Deno.test("TypeScript SHA-256 equals node:crypto for every length and split up to 300 bytes", () => {
+  const data = new Uint8Array(300).map((_, i) => (i * 31 + 7) & 0xff);
+  assertMatchesNodeCrypto(sha256Small, data, upTo(300));
+  assertMatchesNodeCrypto(portableSha256, new Uint8Array(5000).map((_, i) => i & 0xff), [5000]);
+});
+
+const native = loadNativeSha256();
+
+Deno.test({
+  name: "OpenSSL's SHA-256 through FFI equals node:crypto for every length and split",
+  ignore: native === undefined,
+  fn: () => {
+    const data = new Uint8Array(5000).map((_, i) => (i * 13 + 5) & 0xff);
+    assertMatchesNodeCrypto(native!, data, [...upTo(300), ...upTo(5000, 331)]);
+    assertMatchesNodeCrypto((parts) => sha256(...parts), data, [0, 55, 56, 64, 5000]);
+  },
+});
+
+Deno.test("the engine in use is the native one when it loads", () => {
+  assert.equal(sha256Engine.hash === portableSha256, native === undefined);
+});
+
+Deno.test("hashes carved from shared buffers stay intact as more are made", () => {
+  const inputs = Array.from({ length: 1000 }, (_, i) => new Uint8Array([i & 0xff, i >> 8]));
+  const hashes = inputs.map((input) => sha256(input));
+  for (let i = 0; i < inputs.length; i++) {
+    assert.equal(toHex(hashes[i]), toHex(createHash("sha256").update(inputs[i]).digest()));
+  }
 });

@@ -65,7 +65,7 @@ Deno.test("the UTXO cache agrees with a Map through growth, spends and compactio
 Deno.test("the history batch keeps each script's tx numbers once each, rows in key order", () => {
   const random = new Random(3);
   const scripts = Array.from({ length: 500 }, () => randomBytes(random, 11));
-  const batch = new HistoryBatch(8);
+  const batch = new HistoryBatch(4);
   const model = new Map<string, number[]>();
   for (let txNum = 1000; txNum < 4000; txNum++) {
     for (let k = 0; k < 3; k++) {
@@ -94,23 +94,40 @@ Deno.test("the history batch keeps each script's tx numbers once each, rows in k
     decoded.set(toHex(row.hashX), list);
   }
   assert.deepEqual(decoded, model);
-  assert.equal(batch.entryCount, [...model.values()].reduce((n, list) => n + list.length, 0));
+  const entries = Array.from({ length: batch.scriptCount }, (_, script) => batch.txNums(script));
+  assert.deepEqual(entries.flat().length, [...model.values()].flat().length);
 });
 
 Deno.test("the history batch orders scripts by all hashX bytes, shared prefixes too", () => {
   const random = new Random(4);
-  const batch = new HistoryBatch(8);
+  const batch = new HistoryBatch(4);
   const scripts: Uint8Array[] = [];
+  const model = new Map<string, number[]>();
   for (let i = 0; i < 3000; i++) {
     const hashX = randomBytes(random, 11);
     // A third share their first four bytes with one of a few others: the radix sort's ties.
     if (i % 3 === 0) hashX.set([7, 7, i % 2, 7]);
     scripts.push(hashX);
     batch.add(hashX, 0, i);
+    // Earlier scripts again, so runs of tied prefixes hold several entries of each script.
+    const again = scripts[Math.floor(i / 2)];
+    batch.add(again, 0, i);
+    const list = model.get(toHex(again)) ?? [];
+    model.set(toHex(again), [...list, i]);
   }
-  const ordered = [...batch.scriptsInKeyOrder()].map((script) => toHex(batch.hashX(script)));
+  const ordered = Array.from(
+    { length: batch.scriptCount },
+    (_, script) => toHex(batch.hashX(script)),
+  );
   const expected = scripts.slice().sort(compareBytes).map((hashX) => toHex(hashX));
   assert.deepEqual(ordered, expected);
+  const added = new Map(scripts.map((hashX, txNum) => [toHex(hashX), txNum]));
+  for (let script = 0; script < batch.scriptCount; script++) {
+    const own = added.get(ordered[script])!;
+    const expectedTxNums = [...new Set([own, ...(model.get(ordered[script]) ?? [])])]
+      .sort((a, b) => a - b);
+    assert.deepEqual(batch.txNums(script), expectedTxNums, `tx numbers of ${ordered[script]}`);
+  }
 });
 
 Deno.test("history rows round-trip, hold at most MAX_ROW_ENTRIES and honour a limit", () => {
