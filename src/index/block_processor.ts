@@ -24,6 +24,8 @@ export class MissingUtxoError extends Error {
 
 /** Memory per output spent from disk in the pending batch (a row object and its key). */
 const BYTES_PER_DISK_SPEND = 300;
+/** Memory per cached output when the flush turns it into a row (object, view, sort arrays). */
+const FLUSH_BYTES_PER_OUTPUT = 200;
 
 /** The txids of the pending batch, 32 bytes per transaction, in a growable buffer. */
 class PendingTxids {
@@ -93,7 +95,8 @@ export class BlockProcessor {
 
   /** Estimated memory held by unflushed changes, in bytes. */
   get pendingBytes(): number {
-    return this.#utxos.bytes + this.#history.bytes + this.#txids.bytes.length +
+    return this.#utxos.bytes + this.#utxos.size * FLUSH_BYTES_PER_OUTPUT +
+      this.#history.bytes + this.#txids.bytes.length +
       this.#dbSpends.length * BYTES_PER_DISK_SPEND;
   }
 
@@ -137,8 +140,10 @@ export class BlockProcessor {
         if (cached) {
           history.add(cached.hashXs, cached.hashXOffset, txNum);
           const spentTxNum = this.#baseTxNum + cached.txIndex;
-          if (undo && spentTxNum < firstTxNum) {
-            undo.spend(cached.hashXs, cached.hashXOffset, spentTxNum, vout, cached.value);
+          if (spentTxNum < firstTxNum) {
+            undo?.spend(cached.hashXs, cached.hashXOffset, spentTxNum, vout, cached.value);
+          } else {
+            undo?.paidTo(cached.hashXs, cached.hashXOffset);
           }
         } else {
           const row = this.#spendFromDisk(
@@ -162,7 +167,7 @@ export class BlockProcessor {
       height,
       header: block.header,
       txEnd: this.txCount,
-      undo: undo?.finish(outputHashX),
+      undo: undo?.finish(),
     });
     this.#height = height;
     this.#tip = block.hash;
@@ -234,7 +239,8 @@ export class BlockProcessor {
     const rows: UtxoRow[] = [];
     this.#utxos.forEach((output) => {
       rows.push({
-        hashX: output.hashXs.slice(output.hashXOffset, output.hashXOffset + HASHX_LENGTH),
+        // A view: the block's hashX array outlives the flush only where a journal keeps it.
+        hashX: output.hashXs.subarray(output.hashXOffset, output.hashXOffset + HASHX_LENGTH),
         txNum: this.#baseTxNum + output.txIndex,
         vout: output.vout,
         value: output.value,

@@ -10,105 +10,99 @@
  */
 import { HASHX_LENGTH } from "../chain/script.ts";
 import { HistoryRowEncoder } from "./history_rows.ts";
+import { radixOrder } from "./radix_order.ts";
 
-/** Bytes per entry, for the CACHE_MB budget: the hashX and the tx number. */
-export const HISTORY_BYTES_PER_ENTRY = HASHX_LENGTH + 8;
+/** Bytes per entry held: the hashX and the tx number (as an offset from the batch's first). */
+const BYTES_PER_ENTRY = HASHX_LENGTH + 4;
+/** Bytes per entry that grouping needs at the flush, on top (the arrays of groupEntries). */
+const GROUPING_BYTES_PER_ENTRY = 40;
 
-/** Radix digits of the 32-bit hashX prefix: 11 + 11 + 10 bits keeps each histogram in cache. */
-const DIGITS: readonly { shift: number; bits: number }[] = [
-  { shift: 0, bits: 11 },
-  { shift: 11, bits: 11 },
-  { shift: 22, bits: 10 },
-];
-
-/** The first four bytes of the hashX at `offset`, big-endian: byte order is numeric order. */
-function prefixOf(keys: Uint8Array, offset: number): number {
+/** Four bytes at `offset`, big-endian: their byte order is their numeric order. */
+function wordAt(keys: Uint8Array, offset: number): number {
   return ((keys[offset] << 24) | (keys[offset + 1] << 16) | (keys[offset + 2] << 8) |
     keys[offset + 3]) >>> 0;
 }
 
-/** Compares the hashXs of entries `a` and `b`, then their positions (ties keep tx order). */
-function compareEntries(keys: Uint8Array, a: number, b: number): number {
-  const pa = a * HASHX_LENGTH;
-  const pb = b * HASHX_LENGTH;
-  for (let i = 0; i < HASHX_LENGTH; i++) {
-    const d = keys[pa + i] - keys[pb + i];
-    if (d !== 0) return d;
-  }
-  return a - b;
-}
-
-function sameHashX(keys: Uint8Array, a: number, b: number): boolean {
-  const pa = a * HASHX_LENGTH;
-  const pb = b * HASHX_LENGTH;
-  for (let i = 0; i < HASHX_LENGTH; i++) if (keys[pa + i] !== keys[pb + i]) return false;
-  return true;
+/**
+ * The log grouped by script, in the history table's key order. Everything a flush reads is
+ * laid out in that order, so reading it is sequential.
+ */
+interface Grouped {
+  /** Per script: the log position of one of its entries, whose hashX is the script's. */
+  entry: Uint32Array;
+  /** Per script: where its tx numbers start in `txOffsets`; one more value marks the end. */
+  starts: Uint32Array;
+  /** Tx numbers less the batch's first, by script (hashX order), then ascending. */
+  txOffsets: Uint32Array;
 }
 
 /**
- * Entry positions ordered by hashX, stable (a script's entries stay in tx order): an LSD radix
- * sort on the 32-bit prefix, then a comparison sort of the runs whose prefixes tie but whose
- * hashXs differ (hashXs are uniform, so such runs are rare).
+ * Groups `count` log entries by hashX: a radix sort of their positions on the hashX's first
+ * four bytes (stable, so each script's entries keep their tx order), one pass gathering the
+ * other seven bytes and the tx numbers into that order (the only random reads), then a
+ * comparison sort of the rare runs whose first four bytes tie between different scripts.
  */
-function entriesInKeyOrder(
-  keys: Uint8Array,
-  count: number,
-): { order: Uint32Array; prefixes: Uint32Array } {
-  let prefixes = new Uint32Array(count);
-  for (let i = 0; i < count; i++) prefixes[i] = prefixOf(keys, i * HASHX_LENGTH);
-  let order = new Uint32Array(count);
-  for (let i = 0; i < count; i++) order[i] = i;
-  let nextPrefixes = new Uint32Array(count);
-  let nextOrder = new Uint32Array(count);
-  for (const { shift, bits } of DIGITS) {
-    const mask = (1 << bits) - 1;
-    const starts = new Uint32Array(mask + 2);
-    for (let i = 0; i < count; i++) starts[((prefixes[i] >>> shift) & mask) + 1]++;
-    for (let d = 1; d <= mask + 1; d++) starts[d] += starts[d - 1];
-    for (let i = 0; i < count; i++) {
-      const prefix = prefixes[i];
-      const at = starts[(prefix >>> shift) & mask]++;
-      nextPrefixes[at] = prefix;
-      nextOrder[at] = order[i];
-    }
-    [prefixes, nextPrefixes] = [nextPrefixes, prefixes];
-    [order, nextOrder] = [nextOrder, order];
+function groupEntries(keys: Uint8Array, logTxOffsets: Uint32Array, count: number): Grouped {
+  const firstBytes = new Uint32Array(count);
+  for (let i = 0; i < count; i++) firstBytes[i] = wordAt(keys, i * HASHX_LENGTH);
+  const { order, keys: prefix } = radixOrder(firstBytes);
+  const middle = new Uint32Array(count);
+  const last = new Uint32Array(count);
+  const txOffsets = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    const at = order[i] * HASHX_LENGTH;
+    middle[i] = wordAt(keys, at + 4);
+    last[i] = (keys[at + 8] << 16) | (keys[at + 9] << 8) | keys[at + 10];
+    txOffsets[i] = logTxOffsets[order[i]];
   }
+  const differs = (i: number, j: number) => middle[i] !== middle[j] || last[i] !== last[j];
   for (let start = 0; start < count;) {
     let end = start + 1;
     let mixed = false;
-    while (end < count && prefixes[end] === prefixes[start]) {
-      mixed ||= !sameHashX(keys, order[start], order[end]);
-      end++;
+    for (; end < count && prefix[end] === prefix[start]; end++) mixed ||= differs(start, end);
+    if (mixed) {
+      const run = Array.from({ length: end - start }, (_, k) => start + k);
+      run.sort((a, b) => middle[a] - middle[b] || last[a] - last[b] || a - b);
+      for (const array of [order, middle, last, txOffsets]) {
+        const values = run.map((i) => array[i]);
+        array.set(values, start);
+      }
     }
-    if (mixed) order.subarray(start, end).sort((a, b) => compareEntries(keys, a, b));
     start = end;
   }
-  return { order, prefixes };
-}
-
-/** The log grouped by script: entries in key order and where each script's run starts. */
-interface Grouped {
-  /** Entry positions, by hashX then tx order. */
-  order: Uint32Array;
-  /** Index into `order` of each script's first entry, plus the end: scriptCount + 1 values. */
-  starts: Uint32Array;
+  const entry = new Uint32Array(count);
+  const starts = new Uint32Array(count + 1);
+  let scripts = 0;
+  for (let i = 0; i < count; i++) {
+    if (i === 0 || prefix[i] !== prefix[i - 1] || differs(i, i - 1)) {
+      entry[scripts] = order[i];
+      starts[scripts++] = i;
+    }
+  }
+  starts[scripts] = count;
+  return {
+    entry: entry.subarray(0, scripts),
+    starts: starts.subarray(0, scripts + 1),
+    txOffsets,
+  };
 }
 
 export class HistoryBatch {
   #entries = 0;
   #hashXs: Uint8Array;
-  #txNums: Float64Array;
+  /** The first entry's tx number; entries keep theirs as offsets from it. */
+  #base = 0;
+  #txOffsets: Uint32Array;
   #grouped: Grouped | undefined;
 
   constructor(initialEntries = 1 << 14) {
     this.#hashXs = new Uint8Array(initialEntries * HASHX_LENGTH);
-    this.#txNums = new Float64Array(initialEntries);
+    this.#txOffsets = new Uint32Array(initialEntries);
   }
 
-  /** Memory held by the log, in bytes. */
+  /** Memory the batch holds, and will need to be flushed, in bytes. */
   get bytes(): number {
-    return this.#txNums.length * HISTORY_BYTES_PER_ENTRY;
+    return this.#txOffsets.length * BYTES_PER_ENTRY + this.#entries * GROUPING_BYTES_PER_ENTRY;
   }
 
   /**
@@ -116,33 +110,33 @@ export class HistoryBatch {
    * must come in ascending tx order; repeats for the same tx count once.
    */
   add(hashXs: Uint8Array, offset: number, txNum: number): void {
-    if (this.#entries === this.#txNums.length) this.#grow();
+    if (this.#entries === this.#txOffsets.length) this.#grow();
+    if (this.#entries === 0) this.#base = txNum;
     const entry = this.#entries++;
     const keys = this.#hashXs;
     const at = entry * HASHX_LENGTH;
     for (let i = 0; i < HASHX_LENGTH; i++) keys[at + i] = hashXs[offset + i];
-    this.#txNums[entry] = txNum;
+    this.#txOffsets[entry] = txNum - this.#base;
     this.#grouped = undefined;
   }
 
   /** Distinct scripts touched; script numbers 0 … scriptCount - 1 are in hashX order. */
   get scriptCount(): number {
-    return this.#group().starts.length - 1;
+    return this.#group().entry.length;
   }
 
   /** The hashX of script number `script` (a view). */
   hashX(script: number): Uint8Array {
-    const { order, starts } = this.#group();
-    const at = order[starts[script]] * HASHX_LENGTH;
+    const at = this.#group().entry[script] * HASHX_LENGTH;
     return this.#hashXs.subarray(at, at + HASHX_LENGTH);
   }
 
   /** The tx numbers of script number `script`, ascending, each once. */
   txNums(script: number, out: number[] = []): number[] {
-    const { order, starts } = this.#group();
+    const { starts, txOffsets } = this.#group();
     let last = -1;
     for (let i = starts[script]; i < starts[script + 1]; i++) {
-      const txNum = this.#txNums[order[i]];
+      const txNum = this.#base + txOffsets[i];
       if (txNum !== last) out.push(txNum);
       last = txNum;
     }
@@ -166,29 +160,17 @@ export class HistoryBatch {
   }
 
   #group(): Grouped {
-    if (this.#grouped) return this.#grouped;
-    const keys = this.#hashXs;
-    const count = this.#entries;
-    const { order, prefixes } = entriesInKeyOrder(keys, count);
-    const starts = new Uint32Array(count + 1);
-    let scripts = 0;
-    for (let i = 0; i < count; i++) {
-      const next = i === 0 || prefixes[i] !== prefixes[i - 1] ||
-        !sameHashX(keys, order[i - 1], order[i]);
-      if (next) starts[scripts++] = i;
-    }
-    starts[scripts] = count;
-    this.#grouped = { order, starts: starts.subarray(0, scripts + 1) };
+    this.#grouped ??= groupEntries(this.#hashXs, this.#txOffsets, this.#entries);
     return this.#grouped;
   }
 
   #grow(): void {
-    const size = this.#txNums.length * 2;
+    const size = this.#txOffsets.length * 2;
     const hashXs = new Uint8Array(size * HASHX_LENGTH);
     hashXs.set(this.#hashXs);
     this.#hashXs = hashXs;
-    const txNums = new Float64Array(size);
-    txNums.set(this.#txNums);
-    this.#txNums = txNums;
+    const txOffsets = new Uint32Array(size);
+    txOffsets.set(this.#txOffsets);
+    this.#txOffsets = txOffsets;
   }
 }

@@ -74,11 +74,19 @@ export function unwindBlocks(store: IndexStore, count: number): Set<string> {
     const first = store.firstTxNum(height);
     store.blockTxids(height).forEach((txid, i) => removedTxs.push([first + i, txid]));
   }
-  // Every script a removed block paid to or spent from, by hashX hex.
+  // Every script a removed block paid to or spent from, by hashX hex. An output the blocks
+  // created is still unspent (in the outpoint table), or was spent by a later removed block
+  // (in its record's spends) or by its own block (in its record's scripts paid to).
   const scripts = new Map<string, Uint8Array>();
   for (const { record } of records) {
     for (const hashX of record.created) scripts.set(toHex(hashX), hashX);
     for (const row of record.spent) scripts.set(toHex(row.hashX), row.hashX);
+  }
+  for (const [txNum, txid] of removedTxs) {
+    const rows = sql.outpointScriptsOfTx.all(txidPrefix(txid), txNum) as unknown as [
+      Uint8Array,
+    ][];
+    for (const [hashX] of rows) scripts.set(toHex(hashX), hashX);
   }
   // Outputs the removed blocks spent that older blocks created come back.
   const restored = records.flatMap(({ record }) =>

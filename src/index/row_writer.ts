@@ -7,6 +7,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { HASHX_LENGTH } from "../chain/script.ts";
 import { BulkStatement } from "./bulk_statement.ts";
+import { radixOrder, sortKeyTies } from "./radix_order.ts";
 
 /** An unspent output as the index keeps it. */
 export interface UtxoEntry {
@@ -47,6 +48,33 @@ function compareOutpointRows(a: UtxoRow, b: UtxoRow): number {
   return a.prefix - b.prefix || a.vout - b.vout || a.txNum - b.txNum;
 }
 
+/** `rows` ordered by `key` (a 32-bit prefix of their order), ties by `compare`. */
+function rowsInOrder(
+  rows: readonly UtxoRow[],
+  key: (row: UtxoRow) => number,
+  compare: (a: UtxoRow, b: UtxoRow) => number,
+): UtxoRow[] {
+  const keys = new Uint32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) keys[i] = key(rows[i]);
+  const sorted = radixOrder(keys);
+  sortKeyTies(sorted, (a, b) => compare(rows[a], rows[b]));
+  return Array.from(sorted.order, (i) => rows[i]);
+}
+
+/** The utxo table's order: by hashX (its first four bytes as the key), tx number, output. */
+function inUtxoOrder(rows: readonly UtxoRow[]): UtxoRow[] {
+  return rowsInOrder(
+    rows,
+    ({ hashX }) => ((hashX[0] << 24) | (hashX[1] << 16) | (hashX[2] << 8) | hashX[3]) >>> 0,
+    compareUtxoRows,
+  );
+}
+
+/** The outpoint table's order: by txid prefix (its top 32 of 48 bits as the key), output. */
+function inOutpointOrder(rows: readonly UtxoRow[]): UtxoRow[] {
+  return rowsInOrder(rows, ({ prefix }) => Math.floor(prefix / 0x10000), compareOutpointRows);
+}
+
 /** The many-row statements, prepared once per connection. */
 export class RowWriter {
   readonly #history: BulkStatement;
@@ -82,25 +110,25 @@ export class RowWriter {
     );
   }
 
-  /** Writes `rows`; runs inside the caller's transaction. Sorts the two row lists in place. */
+  /** Writes `rows`; runs inside the caller's transaction. */
   write(rows: ScriptRows): void {
     rows.history((hashX, txNum, more) => this.#history.add(hashX, txNum, more));
     this.#history.finish();
     const spends = rows.utxoSpends;
-    for (const row of spends.sort(compareUtxoRows)) {
+    for (const row of inUtxoOrder(spends)) {
       this.#deleteUtxo.add(row.hashX, row.txNum, row.vout);
     }
     this.#deleteUtxo.finish();
-    for (const row of spends.sort(compareOutpointRows)) {
+    for (const row of inOutpointOrder(spends)) {
       this.#deleteOutpoint.add(row.prefix, row.vout, row.txNum);
     }
     this.#deleteOutpoint.finish();
     const adds = rows.utxoAdds;
-    for (const row of adds.sort(compareUtxoRows)) {
+    for (const row of inUtxoOrder(adds)) {
       this.#insertUtxo.add(row.hashX, row.txNum, row.vout, row.value);
     }
     this.#insertUtxo.finish();
-    for (const row of adds.sort(compareOutpointRows)) {
+    for (const row of inOutpointOrder(adds)) {
       this.#insertOutpoint.add(row.prefix, row.vout, row.txNum, row.hashX);
     }
     this.#insertOutpoint.finish();

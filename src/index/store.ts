@@ -131,6 +131,7 @@ function prepareStatements(db: DatabaseSync) {
     replaceHistoryRow: db.prepare("UPDATE history SET more = ? WHERE hashx = ? AND tx_num = ?"),
     deleteUtxosFrom: db.prepare("DELETE FROM utxo WHERE hashx = ? AND tx_num >= ?"),
     deleteOutpointsOfTx: db.prepare("DELETE FROM outpoint WHERE prefix = ? AND tx_num = ?"),
+    outpointScriptsOfTx: db.prepare("SELECT hashx FROM outpoint WHERE prefix = ? AND tx_num = ?"),
     deleteTxidChunksFrom: db.prepare("DELETE FROM txids WHERE chunk >= ?"),
     deleteHeader: db.prepare("DELETE FROM headers WHERE height = ?"),
     deleteUndo: db.prepare("DELETE FROM undo WHERE height = ?"),
@@ -147,6 +148,7 @@ function prepareStatements(db: DatabaseSync) {
     "headerRange",
     "findOutpoint",
     "lastHistoryRowBelow",
+    "outpointScriptsOfTx",
   ] as const;
   for (const name of arrayStatements) {
     (statements[name] as unknown as ArrayRows).setReturnArrays(true);

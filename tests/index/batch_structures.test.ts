@@ -12,6 +12,7 @@ import {
   encodeHistoryRows,
   MAX_ROW_ENTRIES,
 } from "../../src/index/history_rows.ts";
+import { radixOrder, sortKeyTies } from "../../src/index/radix_order.ts";
 import { UtxoCache } from "../../src/index/utxo_cache.ts";
 
 function randomBytes(random: Random, length: number): Uint8Array {
@@ -145,4 +146,21 @@ Deno.test("history rows round-trip, hold at most MAX_ROW_ENTRIES and honour a li
   for (const row of rows) decodeHistoryRow(row.txNum, row.more, limited, 300);
   assert.deepEqual(limited, txNums.slice(0, 300));
   assert.deepEqual(encodeHistoryRows([42]), [{ txNum: 42, more: new Uint8Array(0) }]);
+});
+
+Deno.test("the radix order is a stable sort by 32-bit key, and ties sort by the comparison", () => {
+  const random = new Random(9);
+  // Few distinct keys, so most items tie; the high bits exercise every digit.
+  const distinct = Array.from({ length: 50 }, () => random.int(0, 0xffffffff) >>> 0);
+  const keys = Uint32Array.from({ length: 5000 }, () => distinct[random.int(0, 49)]);
+  const tiebreak = Array.from({ length: 5000 }, () => random.int(0, 99));
+  const sorted = radixOrder(keys);
+  const stable = [...keys.keys()].sort((a, b) => keys[a] - keys[b] || a - b);
+  assert.deepEqual([...sorted.order], stable);
+  assert.deepEqual([...sorted.keys], stable.map((i) => keys[i]));
+  sortKeyTies(sorted, (a, b) => tiebreak[a] - tiebreak[b] || a - b);
+  const expected = [...keys.keys()].sort((a, b) =>
+    keys[a] - keys[b] || tiebreak[a] - tiebreak[b] || a - b
+  );
+  assert.deepEqual([...sorted.order], expected);
 });
