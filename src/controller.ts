@@ -26,6 +26,7 @@ import { Mempool } from "./index/mempool.ts";
 import { IndexMaintainer } from "./index/maintainer.ts";
 import { IndexStore } from "./index/store.ts";
 import { ChainSync } from "./index/sync.ts";
+import { warmLiveBlockPath } from "./index/warmup.ts";
 import type { LogSink } from "./log.ts";
 import { PROGRAM_NAME, VERSION } from "./version.ts";
 
@@ -109,6 +110,10 @@ export class Controller implements AdminBackend {
       });
       this.#sync = sync;
       await sync.catchUp();
+      const warmup = await warmLiveBlockPath(config.network);
+      this.#log.info(
+        `live-block code warmed up on synthetic blocks in ${Math.round(warmup.milliseconds)} ms`,
+      );
       await mempool.refresh();
       this.#log.info(`mempool: ${mempool.size} transactions`);
       if (this.#stopping) return 0;

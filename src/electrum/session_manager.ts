@@ -586,14 +586,22 @@ export class SessionManager implements SessionHost, MethodContext {
     if (status?.hasMempool) this.#mempoolStatuses.add(hashX);
     else this.#mempoolStatuses.delete(hashX);
     let queued = 0;
+    // Subscribers of a script share its status and nearly always spell its script hash alike:
+    // one notification text serves them all.
+    let shared: { scriptHash: string; value: string | null; text: string } | undefined;
     const queue = (session: ClientSession, scriptHash: string, value: string | null) => {
+      if (shared?.scriptHash !== scriptHash || shared.value !== value) {
+        const text = notificationText("blockchain.scripthash.subscribe", [scriptHash, value]);
+        shared = { scriptHash, value, text };
+      }
+      const { text } = shared;
       const texts = outgoing.get(session);
-      const text = notificationText("blockchain.scripthash.subscribe", [scriptHash, value]);
       if (texts) texts.push(text);
       else outgoing.set(session, [text]);
       queued++;
     };
-    for (const session of [...subscribers]) {
+    // Without a status each subscription is dropped, which changes the set: iterate a copy.
+    for (const session of status ? subscribers : [...subscribers]) {
       const subscription = session.subscriptions.get(hashX);
       if (!subscription) continue;
       if (!status) {
