@@ -23,6 +23,15 @@ const SYMBOLS = {
 /** SHA-256 of the concatenation of `parts`. */
 export type Sha256 = (parts: readonly Uint8Array[]) => Uint8Array;
 
+/** Compresses the 64-byte block at `offset` of `bytes` into the chaining state `state`. */
+export type Sha256Compress = (state: Int32Array, bytes: Uint8Array, offset: number) => void;
+
+/** A SHA-256 implementation: whole messages, and the block function for incremental use. */
+export interface Sha256Functions {
+  hash: Sha256;
+  compress: Sha256Compress;
+}
+
 function openLibrary(): Deno.DynamicLibrary<typeof SYMBOLS> | undefined {
   // Asked, not tried: trying without the permission would prompt on a terminal.
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return undefined;
@@ -36,14 +45,19 @@ function openLibrary(): Deno.DynamicLibrary<typeof SYMBOLS> | undefined {
   return undefined;
 }
 
-function nativeSha256(library: Deno.DynamicLibrary<typeof SYMBOLS>): Sha256 {
+function nativeSha256(library: Deno.DynamicLibrary<typeof SYMBOLS>): Sha256Functions {
   const transform = library.symbols.SHA256_Transform;
   // SHA256_CTX: the state h0…h7 (native-endian words) first, then counters and a buffer that
   // SHA256_Transform does not touch; 112 bytes in all.
   const context = new Uint8Array(128);
   const state = new Uint32Array(context.buffer, 0, 8);
   let scratch = new Uint8Array(1024);
-  return (parts) => {
+  const compress: Sha256Compress = (words, bytes, offset) => {
+    state.set(words);
+    transform(context, offset === 0 ? bytes : bytes.subarray(offset, offset + 64));
+    words.set(state);
+  };
+  const hash: Sha256 = (parts) => {
     let length = 0;
     for (const part of parts) length += part.length;
     // The message, 0x80, zeros, and the length in bits in the last 8 bytes of a block.
@@ -64,6 +78,7 @@ function nativeSha256(library: Deno.DynamicLibrary<typeof SYMBOLS>): Sha256 {
     }
     return digestOf(state);
   };
+  return { hash, compress };
 }
 
 /** SHA-256("abc"), to check the library before trusting it. */
@@ -73,15 +88,16 @@ const ABC_DIGEST = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f200
  * OpenSSL's SHA-256, or undefined when it cannot be loaded or gives a wrong answer (the
  * caller then hashes in TypeScript).
  */
-export function loadNativeSha256(): Sha256 | undefined {
+export function loadNativeSha256(): Sha256Functions | undefined {
   const library = openLibrary();
   if (!library) return undefined;
-  const hash = nativeSha256(library);
+  const functions = nativeSha256(library);
+  const { hash } = functions;
   const check = Array.from(
     hash([new TextEncoder().encode("abc")]),
     (byte) => byte.toString(16).padStart(2, "0"),
   ).join("");
-  if (check === ABC_DIGEST) return hash;
+  if (check === ABC_DIGEST) return functions;
   library.close();
   return undefined;
 }

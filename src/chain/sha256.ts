@@ -129,6 +129,13 @@ function compress(bytes: Uint8Array, offset: number): void {
   STATE[7] = (STATE[7] + h) | 0;
 }
 
+/** Compresses the 64-byte block at `offset` of `bytes` into the chaining state `state`. */
+export function compressInto(state: Int32Array, bytes: Uint8Array, offset: number): void {
+  STATE.set(state);
+  compress(bytes, offset);
+  state.set(STATE);
+}
+
 /** SHA-256 of the concatenation of `parts`. */
 export function sha256Small(parts: readonly Uint8Array[]): Uint8Array {
   STATE.set(INITIAL_STATE);

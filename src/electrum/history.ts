@@ -10,8 +10,8 @@
  * one indexed read and a hash of its new entries, however long its history. Anything read
  * before a reorg is read again in full.
  */
-import { createHash, type Hash } from "node:crypto";
 import { fromHex } from "../chain/bytes.ts";
+import { Sha256Text } from "../chain/hash.ts";
 import {
   type ChainQueries,
   type HistoryItem,
@@ -37,7 +37,7 @@ interface IndexPoint {
 
 /** The SHA-256 state over a script's confirmed status preimage. */
 export interface ConfirmedDigest extends IndexPoint {
-  hash: Hash;
+  hash: Sha256Text;
   /** Confirmed entries hashed. */
   entries: number;
   /** Preimage characters hashed. */
@@ -213,7 +213,7 @@ export class ScriptHistories {
       length += preimage.length;
     }
     return {
-      status: hash.digest("hex"),
+      status: hash.hex(),
       cost: cost + 0.1 + 0.00002 * length,
       hasMempool: mempool.length > 0,
       digest,
@@ -251,7 +251,7 @@ export class ScriptHistories {
     const preimage = statusPreimage(items);
     const digest = {
       ...point,
-      hash: createHash("sha256").update(preimage),
+      hash: new Sha256Text().update(preimage),
       entries: items.length,
       length: preimage.length,
     };

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { toHex } from "../../src/chain/bytes.ts";
-import { portableSha256, sha256, sha256Engine } from "../../src/chain/hash.ts";
+import { portableSha256, sha256, sha256Engine, Sha256Text } from "../../src/chain/hash.ts";
 import { loadNativeSha256, type Sha256 } from "../../src/chain/native_sha256.ts";
-import { sha256Small } from "../../src/chain/sha256.ts";
+import { compressInto, sha256Small } from "../../src/chain/sha256.ts";
 
 Deno.test("TypeScript SHA-256 matches the standard vectors", () => {
   const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -49,7 +49,7 @@ Deno.test({
   ignore: native === undefined,
   fn: () => {
     const data = new Uint8Array(5000).map((_, i) => (i * 13 + 5) & 0xff);
-    assertMatchesNodeCrypto(native!, data, [...upTo(300), ...upTo(5000, 331)]);
+    assertMatchesNodeCrypto(native!.hash, data, [...upTo(300), ...upTo(5000, 331)]);
     assertMatchesNodeCrypto((parts) => sha256(...parts), data, [0, 55, 56, 64, 5000]);
   },
 });
@@ -65,3 +65,25 @@ Deno.test("hashes carved from shared buffers stay intact as more are made", () =
     assert.equal(toHex(hashes[i]), toHex(createHash("sha256").update(inputs[i]).digest()));
   }
 });
+
+for (
+  const [name, compress] of [["engine's", sha256Engine.compress], [
+    "TypeScript",
+    compressInto,
+  ]] as const
+) {
+  Deno.test(`incremental SHA-256 of text (${name} block function) equals node:crypto, across copies and block edges`, () => {
+    const pieces = Array.from({ length: 40 }, (_, i) => "ab:12:".repeat(i) + "x".repeat(i % 7));
+    const whole = createHash("sha256");
+    const hasher = new Sha256Text(compress);
+    for (const [i, piece] of pieces.entries()) {
+      whole.update(piece);
+      hasher.update(piece);
+      assert.equal(hasher.hex(), whole.copy().digest("hex"), `after ${i + 1} pieces`);
+      // A copy goes on independently of the original.
+      const fork = hasher.copy().update("fork");
+      assert.equal(fork.hex(), whole.copy().update("fork").digest("hex"));
+    }
+    assert.equal(new Sha256Text(compress).hex(), createHash("sha256").digest("hex"));
+  });
+}
