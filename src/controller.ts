@@ -63,6 +63,21 @@ export class Controller implements AdminBackend {
     return new Promise((resolve) => (this.#wake = resolve));
   }
 
+  /**
+   * Compiles the live-block code before the first block (index/warmup.ts). It only saves time,
+   * so a failure (no writable temporary directory, say) is a warning, not a reason to stop.
+   */
+  async #warmUp(network: Network): Promise<void> {
+    try {
+      const { milliseconds } = await warmLiveBlockPath(network);
+      this.#log.info(
+        `live-block code warmed up on synthetic blocks in ${Math.round(milliseconds)} ms`,
+      );
+    } catch (error) {
+      this.#log.warning(`could not warm up the live-block code: ${(error as Error).message}`);
+    }
+  }
+
   /** Runs until stopped; returns the exit status. */
   async run(): Promise<number> {
     const { config } = this;
@@ -110,10 +125,7 @@ export class Controller implements AdminBackend {
       });
       this.#sync = sync;
       await sync.catchUp();
-      const warmup = await warmLiveBlockPath(config.network);
-      this.#log.info(
-        `live-block code warmed up on synthetic blocks in ${Math.round(warmup.milliseconds)} ms`,
-      );
+      await this.#warmUp(config.network);
       await mempool.refresh();
       this.#log.info(`mempool: ${mempool.size} transactions`);
       if (this.#stopping) return 0;

@@ -61,7 +61,6 @@ export function hexToHash(hex: string): Uint8Array {
   return fromHex(hex).reverse();
 }
 
-/** Concatenates byte arrays. */
 /** Largest array smallBytes carves from a shared buffer, and that buffer's size. */
 const SMALL_BYTES_MAX = 256;
 const SLAB_SIZE = 4096;
@@ -86,6 +85,7 @@ export function smallBytes(length: number): Uint8Array {
   return view;
 }
 
+/** Concatenates byte arrays. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let length = 0;
   for (const part of parts) length += part.length;

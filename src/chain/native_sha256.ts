@@ -11,6 +11,7 @@
  * FFI would have to match), into a context whose chaining state this module sets and reads.
  */
 
+import { toHex } from "./bytes.ts";
 import { digestOf, INITIAL_STATE, writeBitLength } from "./sha256.ts";
 
 /** Library names tried in order: Debian's libssl3 package, then the development link. */
@@ -92,12 +93,7 @@ export function loadNativeSha256(): Sha256Functions | undefined {
   const library = openLibrary();
   if (!library) return undefined;
   const functions = nativeSha256(library);
-  const { hash } = functions;
-  const check = Array.from(
-    hash([new TextEncoder().encode("abc")]),
-    (byte) => byte.toString(16).padStart(2, "0"),
-  ).join("");
-  if (check === ABC_DIGEST) return functions;
+  if (toHex(functions.hash([new TextEncoder().encode("abc")])) === ABC_DIGEST) return functions;
   library.close();
   return undefined;
 }

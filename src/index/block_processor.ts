@@ -239,7 +239,7 @@ export class BlockProcessor {
     const rows: UtxoRow[] = [];
     this.#utxos.forEach((output) => {
       rows.push({
-        // A view: the block's hashX array outlives the flush only where a journal keeps it.
+        // A view of the cache's array, which the journal overlay keeps alive for live blocks.
         hashX: output.hashXs.subarray(output.hashXOffset, output.hashXOffset + HASHX_LENGTH),
         txNum: this.#baseTxNum + output.txIndex,
         vout: output.vout,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { toHex } from "../../src/chain/bytes.ts";
-import { parseJsonWithHexBlobs } from "../../src/daemon/hex_json.ts";
+import { parseJsonWithHexBlobs, readBody } from "../../src/daemon/hex_json.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const blob = (n: number, seed: number) =>
@@ -38,4 +38,27 @@ Deno.test("a document containing the blob tag character is parsed the plain way"
 Deno.test("malformed JSON is refused", () => {
   assert.throws(() => parseJsonWithHexBlobs(encode(`[{"result":"${"ab".repeat(100)}"`)));
   assert.throws(() => parseJsonWithHexBlobs(encode(`{"result":"abc`)));
+});
+
+Deno.test("a reply body is read whole, with or without a Content-Length to size it", async () => {
+  const chunks = [encode('[{"id":0,'), encode('"result":"' + "ab".repeat(70_000)), encode('"}]')];
+  const expected = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
+  chunks.reduce((at, chunk) => (expected.set(chunk, at), at + chunk.length), 0);
+  const stream = () =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+  // No length: the 64 KB first guess grows. A declared length too small grows the same way.
+  const lengths: Record<string, string>[] = [
+    {},
+    { "content-length": String(expected.length) },
+    { "content-length": "10" },
+  ];
+  for (const headers of lengths) {
+    assert.deepEqual(await readBody(new Response(stream(), { headers })), expected);
+  }
+  assert.deepEqual(await readBody(new Response(null)), new Uint8Array(0));
 });
