@@ -10,7 +10,7 @@ import { hashX, scriptHash } from "../src/chain/script.ts";
 
 const BLOCK_1MB = Deno.readFileSync(
   new URL(
-    "../../shared/data/blocks/000000000000000002d249a3d89f63ef3fee203adcca7c24008c13fd854513f2.bin",
+    "../tests/fixtures/blocks/000000000000000002d249a3d89f63ef3fee203adcca7c24008c13fd854513f2.bin",
     import.meta.url,
   ),
 );

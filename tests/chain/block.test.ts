@@ -1,6 +1,6 @@
 /**
  * Whole blocks: every real fixture parsed end to end and checked against bitcoind's JSON and
- * data/README.md, and malformed blocks refused with a useful DecodeError.
+ * tests/fixtures/README.md, and malformed blocks refused with a useful DecodeError.
  */
 import assert from "node:assert/strict";
 import { type Block, parseBlock } from "../../src/chain/block.ts";
@@ -76,7 +76,7 @@ Deno.test("block 951658: the spec's figures", () => {
   );
 });
 
-Deno.test("raw fixtures: hash is the file name, counts and sizes as in data/README.md", () => {
+Deno.test("raw fixtures: hash is the file name, counts and sizes as in the fixtures README", () => {
   for (const { hash, txCount, size, version, time } of RAW_FIXTURES) {
     const raw = readRawFixture(hash);
     const block = parseBlock(raw);

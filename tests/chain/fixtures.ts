@@ -1,12 +1,12 @@
 /**
- * The real blocks in /work/shared/data/blocks (beside the checkout, in CI too), and a walk over
- * a block's transactions that keeps each one's raw bytes for round-trip checks.
+ * The real blocks in tests/fixtures/blocks (described in tests/fixtures/README.md), and a walk
+ * over a block's transactions that keeps each one's raw bytes for round-trip checks.
  */
 import { ByteReader, fromHex } from "../../src/chain/bytes.ts";
 import { type BlockHeader, readHeader } from "../../src/chain/header.ts";
 import { readTransaction, type Transaction } from "../../src/chain/transaction.ts";
 
-const BLOCKS_DIR = new URL("../../../shared/data/blocks/", import.meta.url);
+const BLOCKS_DIR = new URL("../fixtures/blocks/", import.meta.url);
 
 /** A block saved as bitcoind's `getblock` verbosity-1 JSON with the raw hex under `block`. */
 export interface JsonBlockFixture {
@@ -35,9 +35,9 @@ export const JSON_FIXTURES = [
 ] as const;
 
 /**
- * The raw fixtures, named by block hash, with facts from data/README.md and their headers.
- * Neither has a witness transaction: the "segwit era" one (November 2016, a BIP 9 version)
- * predates segwit's activation in August 2017.
+ * The raw fixtures, named by block hash, with facts from tests/fixtures/README.md and their
+ * headers. Neither has a witness transaction: the November 2016 one (a BIP 9 version) predates
+ * segwit's activation in August 2017.
  */
 export const RAW_FIXTURES = [
   {
