@@ -49,18 +49,7 @@ if ((await node.getHeight()) < 500) {
 const electrumPort = Number(args.port);
 const adminPort = Number(args["rpc-port"]);
 const server = new Deno.Command(Deno.execPath(), {
-  args: [
-    "run",
-    "--allow-net",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-sys",
-    "--allow-run",
-    "--allow-ffi",
-    `${root}main.ts`,
-    "serve",
-  ],
+  args: ["run", "--quiet", "--config", `${root}deno.json`, "-P=server", `${root}main.ts`, "serve"],
   env: {
     DB_DIRECTORY: `${dataDir}/db`,
     DAEMON_URL: node.rpcUrl,

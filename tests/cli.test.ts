@@ -1,15 +1,14 @@
 /** The command line as an operator meets it: real `deno run main.ts` subprocesses. */
 import assert from "node:assert/strict";
 import { adminRequestLine } from "../src/admin/client.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+import { ELECTRUMX_ARGS } from "./support/electrumx_args.ts";
 
 async function electrumx(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
+    args: [...ELECTRUMX_ARGS, ...args],
     env: { NO_COLOR: "1", ...env },
     clearEnv: true,
     stdout: "piped",

@@ -1,6 +1,5 @@
 /** Runs the real `electrumx rpc` client as a subprocess. */
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { ELECTRUMX_ARGS } from "./electrumx_args.ts";
 
 /** `electrumx rpc -p <port> <args…>`: its exit status and standard output. */
 export async function runRpc(
@@ -8,7 +7,7 @@ export async function runRpc(
   ...args: string[]
 ): Promise<{ code: number; stdout: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "rpc", "-p", String(port), ...args],
+    args: [...ELECTRUMX_ARGS, "rpc", "-p", String(port), ...args],
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

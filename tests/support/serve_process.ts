@@ -6,8 +6,7 @@ import { mergeJournal } from "../../src/index/journal.ts";
 import { RowWriter } from "../../src/index/row_writer.ts";
 import { toHex } from "../../src/chain/bytes.ts";
 import type { RegtestNode } from "../../src/regtest/node.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { ELECTRUMX_ARGS } from "./electrumx_args.ts";
 
 /** A running `serve` on a regtest node; `env` adds or overrides variables. */
 export class ServeProcess {
@@ -22,7 +21,7 @@ export class ServeProcess {
     env: Record<string, string> = {},
   ) {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", MAIN, "serve"],
+      args: [...ELECTRUMX_ARGS, "serve"],
       env: {
         DB_DIRECTORY: dbDir,
         DAEMON_URL: daemon.rpcUrl,
