@@ -5,15 +5,21 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 unset RUST_BACKTRACE
 bash scripts/setup.sh || exit 1
-# The end-to-end wallet test drives Debian's Electrum; install it where we can (root + apt).
-if ! command -v electrum >/dev/null; then
+# Tests drive Debian's Electrum (the end-to-end wallet test) and systemd-analyze (the service
+# unit check); install them where we can (root + apt).
+packages=()
+command -v electrum >/dev/null || packages+=(electrum)
+command -v systemd-analyze >/dev/null || packages+=(systemd)
+if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "test: installing Debian's electrum wallet for the end-to-end test" >&2
+    echo "test: installing Debian's ${packages[*]} for the tests that use them" >&2
     export DEBIAN_FRONTEND=noninteractive
-    { apt-get install -y -qq electrum || { apt-get update -qq && apt-get install -y -qq electrum; }; } \
-      >/dev/null 2>&1 || echo "test: could not install electrum; the wallet test will fail" >&2
+    {
+      apt-get install -y -qq "${packages[@]}" ||
+        { apt-get update -qq && apt-get install -y -qq "${packages[@]}"; }
+    } >/dev/null 2>&1 || echo "test: could not install ${packages[*]}; tests will fail" >&2
   else
-    echo "test: the wallet test needs Debian's electrum: sudo apt-get install electrum" >&2
+    echo "test: some tests need Debian's ${packages[*]}: sudo apt-get install ${packages[*]}" >&2
   fi
 fi
 export PATH="$PWD/tools/deno/node_modules/.bin:$PATH" NO_COLOR=1

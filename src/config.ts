@@ -61,8 +61,18 @@ export interface Config {
   allowRoot: boolean;
 }
 
-/** Sections of `serve --help`. */
+/** Sections of `serve --help` and of contrib/electrumx.env. */
 export type VariableGroup = "required" | "daemon" | "services" | "limits" | "peers" | "misc";
+
+/** The title of each section. */
+export const GROUP_TITLES: Record<VariableGroup, string> = {
+  required: "Required",
+  daemon: "Coin, daemon and index",
+  services: "Services",
+  limits: "Sessions and limits",
+  peers: "Peers",
+  misc: "Logging and miscellaneous",
+};
 
 /** One environment variable: its flag, default and meaning. */
 export interface Variable {

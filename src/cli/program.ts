@@ -3,7 +3,7 @@
  * version. Usage errors print a usage message and exit with status 2, starting nothing.
  */
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { flagName, type VariableGroup, VARIABLES } from "../config.ts";
+import { flagName, GROUP_TITLES, VARIABLES } from "../config.ts";
 import { PROGRAM_NAME, VERSION } from "../version.ts";
 import { ADMIN_COMMANDS } from "../admin/commands.ts";
 import { runRpcCommand } from "./rpc.ts";
@@ -11,15 +11,6 @@ import { runServe } from "./serve.ts";
 
 /** Exit status of a usage error (argparse's, which ElectrumX's client uses). */
 export const USAGE_ERROR = 2;
-
-const GROUP_TITLES: Record<VariableGroup, string> = {
-  required: "Required",
-  daemon: "Coin, daemon and index",
-  services: "Services",
-  limits: "Sessions and limits",
-  peers: "Peers",
-  misc: "Logging and miscellaneous",
-};
 
 function parseInteger(name: string, min: number, max: number): (value: string) => number {
   return (value: string): number => {
