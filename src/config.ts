@@ -564,7 +564,8 @@ function checkReportService(service: Service, peerAnnounce: boolean): void {
 
 /**
  * The admin listener: an `rpc://` service if given, else RPC_HOST/RPC_PORT, else
- * localhost:8000. Unlike upstream, the admin port is always open (the seed's contract).
+ * localhost:8000. Unlike upstream's code, the admin port is always open, as ElectrumX's
+ * documentation describes it (docs/compatibility.md).
  */
 function adminService(source: Source, services: Service[]): Service {
   const rpc = services.find((s) => s.protocol === "rpc");

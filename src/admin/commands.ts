@@ -1,6 +1,6 @@
 /**
  * The admin commands the client knows: their arguments and the named parameters sent for
- * them (rpc-interface.md §2.1). The server side implements the same names.
+ * them (docs/admin.md, "The client"). The server side implements the same names.
  */
 
 /** How the client renders a command's result. */

@@ -1,5 +1,6 @@
 /**
- * The admin commands, server side, with the seed document's semantics and result strings.
+ * The admin commands, server side, with the semantics and result strings of ElectrumX's
+ * documented RPC interface (docs/admin.md).
  * They act through AdminBackend, which the controller implements; they never touch sockets.
  */
 import type { Network } from "../chain/networks.ts";
@@ -44,7 +45,7 @@ export interface AdminBackend {
   sessionSummary(): SessionSummary;
   sessionsTable(): unknown[][];
   groupsTable(): unknown[][];
-  /** Session-id, group-name and special-word commands; result lines in the seed's wording. */
+  /** Session-id, group-name and special-word commands; result lines as docs/admin.md gives them. */
   disconnect(items: string[]): string[];
   toggleLogging(items: string[]): string[];
   peerCounts(): PeerCounts;
@@ -74,7 +75,7 @@ function nonNegativeInteger(value: unknown): number {
   return number;
 }
 
-/** The getinfo object: the seed's keys, then extras. */
+/** The getinfo object: the keys ElectrumX documents, then extras (docs/admin.md, getinfo). */
 export function getinfo(backend: AdminBackend): Record<string, unknown> {
   const s = backend.sessionSummary();
   return {

@@ -1,6 +1,6 @@
 /**
  * The admin `query` command: history, UTXOs and balance of addresses or hex scripts, in the
- * seed document's layout (`History #1: height 123,723 tx_hash …`, numbered from 1). Every
+ * layout ElectrumX documents (`History #1: height 123,723 tx_hash …`, numbered from 1). Every
  * address type of the configured network is accepted (base58, bech32, bech32m).
  */
 import { fromHex, hashToHex, isHex } from "../chain/bytes.ts";
@@ -29,7 +29,7 @@ function resolveItem(item: string, network: Network): { script: Uint8Array; labe
 /**
  * Lines for each item. `limit` caps the history entries per item (0: none; negative: all)
  * and the UTXO lines (0 or negative: all). History is in chain order; UTXOs in chain order
- * too (the seed allows any order). The balance always counts every UTXO.
+ * too (the documentation allows any order). The balance always counts every UTXO.
  */
 export function queryLines(
   store: IndexStore,

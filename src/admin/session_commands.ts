@@ -1,5 +1,5 @@
 /**
- * `disconnect` and `log` over the session manager, with the seed document's result strings
+ * `disconnect` and `log` over the session manager, with ElectrumX's documented result strings
  * (`disconnected 2`, `log 3: True`, `unknown session: 5`). As extensions, an item may also be
  * a group name, a client IP address (disconnect, as Fulcrum allows), or the words `all`,
  * `none` and `new` (log).

@@ -17,7 +17,7 @@ const GENESIS_COINBASE = fromHex(
     "04e51ec112de5c384df7ba0b8d578a4c702b6bf11d5fac00000000",
 );
 
-/** Regtest genesis header fields (bitcoin-formats.md §8). */
+/** Regtest genesis header fields (Bitcoin Core's src/kernel/chainparams.cpp). */
 export const REGTEST_GENESIS_TIME = 1296688602;
 const REGTEST_GENESIS_BITS = 0x207fffff;
 const REGTEST_GENESIS_NONCE = 2;

@@ -1,8 +1,8 @@
 /**
  * A bitcoind-compatible JSON-RPC server over a generated chain, for benchmarks and tests: it
- * answers the calls an Electrum server makes (indexing.md §12) as Bitcoin Core 31 does, serves
- * raw blocks as fast as the network stack allows, and adds `replay_*` control methods to grow
- * the chain, reorganise it, fill the mempool and make calls fail.
+ * answers the calls an Electrum server makes (those of src/daemon/daemon.ts) as Bitcoin Core 31
+ * does, serves raw blocks as fast as the network stack allows, and adds `replay_*` control
+ * methods to grow the chain, reorganise it, fill the mempool and make calls fail.
  */
 import { NETWORKS } from "../chain/networks.ts";
 import { parseTransaction } from "../chain/transaction.ts";

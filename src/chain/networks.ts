@@ -1,6 +1,6 @@
 /**
  * The Bitcoin networks the server can index, with ElectrumX's per-network defaults and
- * Bitcoin Core's address prefixes (bitcoin-formats.md §7, §8).
+ * Bitcoin Core's address prefixes (docs/configuration.md, "Networks").
  */
 
 /** ElectrumX `NET` values for `COIN=Bitcoin`. */
@@ -32,7 +32,7 @@ export interface Network {
   bech32Hrp: string;
   /** Default `BLACKLIST_URL` for peer discovery; empty when there is none. */
   blacklistUrl: string;
-  /** Peer-discovery seeds as real names (`host s t`, peers.md §3). */
+  /** Peer-discovery seeds as real names (`host s t`, docs/peers.md, "Real names"). */
   peerSeeds: readonly string[];
 }
 

@@ -5,7 +5,10 @@
 import { concatBytes, DecodeError, fromHex, hashToHex, isHex } from "./bytes.ts";
 import { sha256 } from "./hash.ts";
 
-/** Bitcoin Core's classes of output scripts (`Solver`), named as in bitcoin-formats.md §6. */
+/**
+ * Bitcoin Core's classes of output scripts (`TxoutType`, as `Solver` in its
+ * src/script/solver.cpp tells them apart), under their usual short names.
+ */
 export type ScriptType =
   | "p2pk"
   | "p2pkh"

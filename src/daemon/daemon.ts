@@ -1,7 +1,7 @@
 /**
- * The daemon as the rest of the server sees it: typed bitcoind calls (the ones listed in the
- * indexing spec), accepting both Bitcoin Core's and bcoin's dialects, with short caches for
- * the slow-changing answers.
+ * The daemon as the rest of the server sees it: typed bitcoind calls (those the index, the
+ * mempool and the Electrum methods make), accepting both Bitcoin Core's and bcoin's dialects,
+ * with short caches for the slow-changing answers.
  */
 import { fromHex } from "../chain/bytes.ts";
 import type { Logger } from "../log.ts";

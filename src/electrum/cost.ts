@@ -1,5 +1,5 @@
 /**
- * The session cost model (sessions-and-limits.md §3): a cost that grows with work, bandwidth
+ * The session cost model (docs/sessions.md, "Costs"): a cost that grows with work, bandwidth
  * and errors and decays over time; past the soft limit a session's request concurrency is cut
  * and each request delayed, at the hard limit the session is disconnected.
  */

@@ -1,6 +1,6 @@
 /**
  * JSON-RPC and Electrum error codes, and the error a handler throws to answer a request with
- * an error object (electrum-protocol.md §2 "JSON-RPC error codes").
+ * an error object (docs/protocol.md, "Error codes").
  */
 import { pythonRepr, pythonStr } from "./python.ts";
 
@@ -22,11 +22,11 @@ export const ErrorCode = {
 export interface RpcErrorOptions {
   /**
    * Whether the error is the client's fault: an ill-formed request or one that breaks the
-   * protocol. Those count towards the session's error limit (10, the seed document's rule);
+   * protocol. Those count towards the session's error limit (10, ElectrumX's documented rule);
    * answers like "daemon error" or "no such tx in that block" do not. Default true.
    */
   counts?: boolean;
-  /** Cost charged on top of the base error cost (sessions-and-limits.md §3.4). */
+  /** Cost charged on top of the base error cost (docs/sessions.md, "What costs"). */
   extraCost?: number;
   /** Close the session once the answer is sent. */
   disconnect?: boolean;

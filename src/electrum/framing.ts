@@ -2,7 +2,7 @@
  * JSON-RPC 2.0 as ElectrumX (aiorpcX) speaks it: newline framing with the MAX_RECV rule,
  * message decoding, dialect detection (strict 2.0, 1.0, or loose), request validation with
  * aiorpcX's error texts, and compact serialisation of responses and notifications
- * (electrum-protocol.md §2).
+ * (docs/protocol.md, "JSON-RPC").
  */
 import { concatBytes } from "../chain/bytes.ts";
 import { ErrorCode, RpcError } from "./errors.ts";
@@ -94,7 +94,7 @@ function isBlank(data: Uint8Array): boolean {
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Extra cost of a message that does not parse (sessions-and-limits.md §3.4). */
+/** Extra cost of a message that does not parse (docs/sessions.md, "What costs"). */
 export const PARSE_ERROR_EXTRA_COST = 1000;
 
 /** Decodes one message's bytes (or a WebSocket text frame) into a JSON value. */
@@ -263,7 +263,7 @@ export function notificationText(method: string, params: unknown[]): string {
 
 /**
  * -32600 `response too large (over 8,100,000 bytes)`. Upstream omits the closing parenthesis;
- * the spec index calls that a bug to fix (clients match the code, not the text).
+ * we fix it (clients match the code, not the text; docs/compatibility.md).
  */
 export function responseTooLarge(maxSend: number): RpcError {
   return new RpcError(

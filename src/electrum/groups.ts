@@ -1,7 +1,8 @@
 /**
- * Session groups (sessions-and-limits.md §4 with the seed's rule): every session joins the
- * group of the time slice it connected in and, unless its address is private, the group of
- * its IP subnet. Members of a group bear a share of each other's cost ("XCost").
+ * Session groups (docs/sessions.md, "Groups"; the time slices are ElectrumX's documented rule):
+ * every session joins the group of the time slice it connected in and, unless its address is
+ * private, the group of its IP subnet. Members of a group bear a share of each other's cost
+ * ("XCost").
  */
 import { formatIp, isPrivateIp, networkOf, parseIp, unmapIpv4 } from "../ip.ts";
 

@@ -1,7 +1,7 @@
 /**
- * Script histories and statuses as the protocol defines them (electrum-protocol.md §5):
- * confirmed history in chain order, then the mempool's, and the status hash over both. Also
- * what each lookup costs.
+ * Script histories and statuses as the protocol defines them (docs/protocol.md, "Script hashes,
+ * history and status"): confirmed history in chain order, then the mempool's, and the status
+ * hash over both. Also what each lookup costs.
  *
  * Histories only grow at the end until a reorg, so what is derived from one is kept with the
  * tx count it was read at and brought forward with just the entries added since: cached
@@ -25,7 +25,7 @@ import { ErrorCode, RpcError } from "./errors.ts";
 export interface ScriptHistory {
   confirmed: HistoryItem[];
   mempool: HistoryItem[];
-  /** The history lookup cost "H" of sessions-and-limits.md §3.2. */
+  /** The history lookup cost "H" (docs/sessions.md, "What costs"). */
   cost: number;
 }
 

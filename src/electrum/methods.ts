@@ -1,7 +1,7 @@
 /**
- * Every Electrum method of protocol 1.4–1.6 (electrum-protocol.md §3–§9): argument
+ * Every Electrum method of protocol 1.4–1.6 (docs/protocol.md): argument
  * validation, results in the exact shapes ElectrumX sends, error texts, the cost each charges
- * (sessions-and-limits.md §3.2) and the protocol versions that have it.
+ * (docs/sessions.md, "What costs") and the protocol versions that have it.
  */
 import { fromHex, hashToHex, toHex } from "../chain/bytes.ts";
 import type { Config } from "../config.ts";

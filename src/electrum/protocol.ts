@@ -1,6 +1,6 @@
 /**
  * Protocol versions: parsing version strings into tuples, comparing them, and the
- * `server.version` negotiation rule (electrum-protocol.md §3).
+ * `server.version` negotiation rule (docs/protocol.md, "Version negotiation").
  */
 import { PROGRAM_NAME, VERSION } from "../version.ts";
 import { pythonInt, pythonStr } from "./python.ts";

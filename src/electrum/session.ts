@@ -1,7 +1,7 @@
 /**
  * A JSON-RPC session over one connection, whatever it serves: reading and framing, the
  * dialect, batches, concurrency and cost throttling, request timeouts, error counting,
- * response size limits, counters, logging and closing (sessions-and-limits.md §2–§7).
+ * response size limits, counters, logging and closing (docs/sessions.md).
  * Subclasses say which methods exist and run them ({@link Session.dispatch}).
  */
 import type { Logger } from "../log.ts";
@@ -44,7 +44,7 @@ const ID_TAIL_BYTES = 4096;
 /** Answers longer than this are encoded once up front (see #sendResponse). */
 const LARGE_MESSAGE = 64 * 1024;
 
-/** The seed's rule: a session is disconnected when its error count reaches this. */
+/** ElectrumX's documented rule: a session is disconnected when its error count reaches this. */
 export const MAX_ERRORS = 10;
 /** Requests received and not yet answered above which reading pauses. */
 export const MAX_UNANSWERED = 500;

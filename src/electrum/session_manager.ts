@@ -2,7 +2,7 @@
  * All sessions: ids, the session table, groups and their shared cost, MAX_SESSIONS, idle
  * timeouts, periodic cost recalculation, the consistent-view gate, and the notification
  * fan-out after blocks and mempool refreshes. Also the figures the admin interface reports
- * (rpc-interface.md §3.1–§3.3, §3.12).
+ * (docs/admin.md: getinfo, sessions, groups).
  */
 import { toHex } from "../chain/bytes.ts";
 import type { Config } from "../config.ts";
@@ -94,7 +94,7 @@ export interface SessionGroup {
 /** Makes a session for an accepted connection; the default makes a {@link ClientSession}. */
 export type SessionFactory = (options: SessionOptions) => Session;
 
-/** A row of the `sessions` command (rpc-interface.md §3.2). */
+/** A row of the `sessions` command (docs/admin.md, "sessions"). */
 export type SessionRow = [
   id: number,
   flags: string,
@@ -113,7 +113,7 @@ export type SessionRow = [
   ageSeconds: number,
 ];
 
-/** A row of the `groups` command (rpc-interface.md §3.3). */
+/** A row of the `groups` command (docs/admin.md, "groups"). */
 export type GroupRow = [
   name: string,
   sessionCount: number,

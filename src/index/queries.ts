@@ -36,7 +36,7 @@ export class HistoryTooLargeError extends Error {
   }
 }
 
-/** The part of the status preimage (electrum-protocol.md §5) that `items` make up. */
+/** The part of a status preimage (docs/protocol.md, "Script hashes, history and status"). */
 export function statusPreimage(items: readonly HistoryItem[]): string {
   let preimage = "";
   for (const item of items) preimage += `${item.txHash}:${item.height}:`;

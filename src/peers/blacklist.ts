@@ -1,6 +1,6 @@
 /**
- * The peer blacklist (peers.md §10): a JSON array of host names, `*.domain` wildcards and IP
- * addresses fetched from BLACKLIST_URL. A failed fetch keeps the previous list.
+ * The peer blacklist (docs/peers.md, "Blacklist"): a JSON array of host names, `*.domain`
+ * wildcards and IP addresses fetched from BLACKLIST_URL. A failed fetch keeps the previous list.
  */
 import type { Peer } from "./peer.ts";
 

@@ -1,7 +1,8 @@
 /**
- * One peer server as discovery knows it (peers.md §1–§2): its host and last known features,
- * where we learned of it, and the verification record; the values derived from the features
- * with ElectrumX's clean-up rules; real names and `server.peers.subscribe` entries.
+ * One peer server as discovery knows it (docs/peers.md, "Peer records", "Real names"): its host
+ * and last known features, where we learned of it, and the verification record; the values
+ * derived from the features with ElectrumX's clean-up rules; real names and
+ * `server.peers.subscribe` entries.
  */
 import { parseVersion, versionString } from "../electrum/protocol.ts";
 import { pythonInt } from "../electrum/python.ts";
@@ -18,7 +19,7 @@ import {
 /** Seconds after the last success when a peer turns stale (3 h). */
 export const STALE_SECONDS = 3 * 3600;
 
-/** good / stale / never / bad (peers.md §11). */
+/** good / stale / never / bad (docs/peers.md, "Statuses"). */
 export type PeerStatus = "good" | "stale" | "never" | "bad";
 
 /** A connection kind and port to try. */
@@ -33,7 +34,7 @@ export interface DefaultPorts {
   tcp: number;
 }
 
-/** What the admin `peers` command returns per peer (rpc-interface.md §3.4). */
+/** What the admin `peers` command returns per peer (docs/admin.md, "peers"). */
 export interface PeerRecord {
   host: string;
   features: Record<string, unknown>;

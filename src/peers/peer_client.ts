@@ -1,7 +1,7 @@
 /**
- * Outgoing connections to peer servers (peers.md §7): TCP or TLS (without certificate or
- * host-name checks: peers use self-signed certificates), directly or through a SOCKS proxy,
- * speaking newline-delimited JSON-RPC 2.0 with a timeout per request. Incoming
+ * Outgoing connections to peer servers (docs/peers.md, "Verification"): TCP or TLS (without
+ * certificate or host-name checks: peers use self-signed certificates), directly or through a
+ * SOCKS proxy, speaking newline-delimited JSON-RPC 2.0 with a timeout per request. Incoming
  * notifications are ignored and incoming requests answered "method not found".
  */
 import { lookup } from "node:dns/promises";

@@ -1,5 +1,5 @@
 /**
- * Peer discovery (peers.md): the table of other Electrum servers, fed by our own
+ * Peer discovery (docs/peers.md): the table of other Electrum servers, fed by our own
  * REPORT_SERVICES, the network's seeds, verified peers' lists, `server.add_peer` and the admin
  * `add_peer`; one monitor per peer re-verifying it on ElectrumX's timetable; the answer to
  * `server.peers.subscribe`; statuses and records for the admin interface; announcing
@@ -73,9 +73,10 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 }
 
 /**
- * The peers a client is told about (peers.md §9): our own reachable entries, up to two
- * random recent peers per IPv4 /16 or IPv6 /56, and random onion peers: up to 50 for a client
- * that came through our Tor proxy, else up to max(10, a quarter of those chosen so far).
+ * The peers a client is told about (docs/peers.md, "What clients are told"): our own reachable
+ * entries, up to two random recent peers per IPv4 /16 or IPv6 /56, and random onion peers: up
+ * to 50 for a client that came through our Tor proxy, else up to max(10, a quarter of those
+ * chosen so far).
  */
 export function choosePeersForClients(
   myselves: Peer[],
@@ -102,7 +103,7 @@ export function choosePeersForClients(
   return [...chosen];
 }
 
-/** How a candidate list is taken in (peers.md §5). */
+/** How a candidate list is taken in (docs/peers.md, "Taking candidates in"). */
 interface NoteOptions {
   /** Keep at most this many new peers, chosen at random; none: keep all. */
   limit?: number;
@@ -322,7 +323,7 @@ export class PeerManager implements PeerSource {
     );
   }
 
-  /** Takes candidates in (peers.md §5). */
+  /** Takes candidates in (docs/peers.md, "Taking candidates in"). */
   #notePeers(candidates: Peer[], options: NoteOptions): void {
     if (this.#stopped) return;
     const known = [...this.#peers];
@@ -373,7 +374,7 @@ export class PeerManager implements PeerSource {
     this.#monitors.set(peer, { signal, done });
   }
 
-  /** One attempt (peers.md §7); true if the peer is to be forgotten. */
+  /** One attempt (docs/peers.md, "Verification"); true if the peer is to be forgotten. */
   async #attemptShouldForget(peer: Peer): Promise<boolean> {
     peer.tryCount++;
     let verified: { text: string } | undefined;
@@ -507,7 +508,7 @@ export class PeerManager implements PeerSource {
     };
   }
 
-  /** Announces ourselves to a verified peer whose list lacks us (peers.md §8.2). */
+  /** Announces ourselves to a verified peer whose list lacks us (docs/peers.md). */
   async #announceTo(
     peer: Peer,
     connection: PeerConnection,

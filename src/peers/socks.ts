@@ -1,5 +1,5 @@
 /**
- * A SOCKS client for peer connections (peers.md §7, §9): the SOCKS5 (no authentication),
+ * A SOCKS client for peer connections (docs/peers.md, "The proxy"): the SOCKS5 (no authentication),
  * SOCKS4a and SOCKS4 CONNECT handshakes on a socket already connected to the proxy, and
  * proxy detection, which asks a candidate proxy to connect somewhere and counts any
  * SOCKS-level answer, even a refusal, as "this is a proxy".

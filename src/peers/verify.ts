@@ -1,8 +1,8 @@
 /**
- * Verifying a peer over one connection (peers.md §7): blacklist and diversity checks, then
- * `server.version`, and concurrently its tip and a recent header against ours, its features
- * (genesis hash, its own host listed) and its peer list. A check that fails proves the peer
- * wrong: {@link BadPeerError}, and the peer is marked bad.
+ * Verifying a peer over one connection (docs/peers.md, "Verification"): blacklist and diversity
+ * checks, then `server.version`, and concurrently its tip and a recent header against ours, its
+ * features (genesis hash, its own host listed) and its peer list. A check that fails proves the
+ * peer wrong: {@link BadPeerError}, and the peer is marked bad.
  */
 import { pythonRepr, pythonStr, pythonTypeName, withCommas } from "../electrum/python.ts";
 import { isObject, type Peer } from "./peer.ts";

@@ -47,7 +47,7 @@ Deno.test("admin commands against a running server", async (t) => {
     );
     await s.waitFor(() => bindFailure.test(s.log), "the failed listener's log line");
 
-    await t.step("getinfo has the seed's keys with live values", async () => {
+    await t.step("getinfo has the documented keys with live values", async () => {
       const result = await rpc(adminPort, "getinfo");
       assert.equal(result.code, 0);
       const info = JSON.parse(result.stdout);
@@ -156,7 +156,7 @@ Deno.test("admin commands against a running server", async (t) => {
       }
     });
 
-    await t.step("query prints history, UTXOs and balance in the seed's layout", async () => {
+    await t.step("query prints history, UTXOs and balance in the documented layout", async () => {
       const truth = new ChainTruth();
       truth.addBlocks(await fetchChain(node.rpc.bind(node)));
       // The script with the longest history, queried by address and by hex.

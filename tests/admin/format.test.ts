@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { formatCoins, formatDuration, withSeparators } from "../../src/admin/format.ts";
 
-Deno.test("durations follow the spec's table", () => {
+Deno.test("durations follow docs/admin.md's table", () => {
   const cases: [number, string, string][] = [
     [5, "05s", "05s"],
     [342, "05m 42s", "05m42s"],

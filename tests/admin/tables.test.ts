@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { groupsTable, peersTable, sessionsTable } from "../../src/cli/tables.ts";
 
-Deno.test("sessions table matches the spec's example column for column", () => {
+Deno.test("sessions table matches docs/admin.md's example column for column", () => {
   const rows = [
     [
       1,
@@ -49,19 +49,21 @@ Deno.test("sessions table matches the spec's example column for column", () => {
   ]);
 });
 
-Deno.test("groups table matches the spec's example", () => {
+Deno.test("groups table matches docs/admin.md's example", () => {
   const rows = [
+    ["t0", 4, 3475.7, 0, 3, 1, 1268, 12392, 1210 * 1024 + 10, 12390, 120566 * 1024],
     ["165.255.191.0/24", 2, 19.5, 250, 0, 0, 34, 46, 5 * 1024, 45, 3 * 1024],
     ["2a01:4f8:10a::/48", 1, 3456, 0, 2, 1, 1234, 12345, 1205 * 1024, 12345, 120563 * 1024],
   ];
   assert.deepEqual(groupsTable(rows), [
     "Name            Sessions     Cost Retained   Reqs    Txs     Subs   Recv   Recv KB    Sent   Sent KB",
+    "t0                     4    3,475        0      3      1    1,268 12,392     1,210  12,390   120,566",
     "165.255.191.0/24         2       19      250      0      0       34     46         5      45         3",
     "2a01:4f8:10a::/48         1    3,456        0      2      1    1,234 12,345     1,205  12,345   120,563",
   ]);
 });
 
-Deno.test("peers table matches the spec's example, trailing padding included", () => {
+Deno.test("peers table matches docs/admin.md's example, trailing padding included", () => {
   const now = 1_700_000_000;
   const peers = [
     {

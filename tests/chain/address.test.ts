@@ -20,7 +20,7 @@ const P2PKH = "76a91462e907b15cbf27d5425399ebf6f0fb50ebb88f1888ac";
 const P2SH = "a91462e907b15cbf27d5425399ebf6f0fb50ebb88f1887";
 const P2WPKH = "0014751e76e8199196d454941c45d1b3a323f1433bd6";
 
-/** §9 and BIP 350: address, the networks it belongs to, its script. */
+/** Addresses (BIP 173 and BIP 350 among them), the networks each belongs to, its script. */
 const VECTORS: [string, NetworkName[], string][] = [
   ["1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", ["mainnet"], P2PKH],
   ["mpXwg4jMtRhuSpVq4xS3HFHmCmWp9NyGKt", BASE58_TEST_NETWORKS, P2PKH],

@@ -60,7 +60,7 @@ Deno.test("JSON fixtures: header, txids, merkle root and sizes agree with bitcoi
   }
 });
 
-Deno.test("block 951658: the spec's figures", () => {
+Deno.test("block 951658: sizes, weight, hash and header as in the fixtures README", () => {
   const block = parseBlock(MAINNET_951658.raw);
   assert.equal(block.size, 99_628);
   assert.equal(block.transactions.length, 374);

@@ -40,7 +40,7 @@ Deno.test("bad hex is a DecodeError saying where", () => {
   assert.equal(isHex("0x00"), false);
 });
 
-Deno.test("display and internal byte order of hashes (§1)", () => {
+Deno.test("display and internal byte order of hashes", () => {
   const internal = hexToHash(GENESIS);
   assert.equal(toHex(internal), "6fe28c0ab6f1b372c1a6a246ae63f74f931e8365e15a089c68d6190000000000");
   assert.equal(hashToHex(internal), GENESIS);

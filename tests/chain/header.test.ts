@@ -1,4 +1,4 @@
-/** Block headers: fields and hashes of the spec's headers (genesis, 1, 5, 100000, 125552, 951658). */
+/** Block headers: fields and hashes of mainnet headers (genesis, 1, 5, 100000, 125552, 951658). */
 import assert from "node:assert/strict";
 import {
   ByteReader,

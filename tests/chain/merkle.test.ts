@@ -1,6 +1,7 @@
 /**
- * Merkle roots and branches: block 100000, the header checkpoint proof of electrum-protocol.md
- * §6, odd levels (the 3-transaction signet block), and a tree built by hand.
+ * Merkle roots and branches: block 100000, the header checkpoint proof of docs/protocol.md
+ * (`blockchain.block.header`), odd levels (the 3-transaction signet block), and a tree built by
+ * hand.
  */
 import assert from "node:assert/strict";
 import { fromHex, hashToHex, hexToHash } from "../../src/chain/bytes.ts";
@@ -56,7 +57,7 @@ Deno.test("one leaf is its own root; no leaves or a leaf out of range is an erro
   assert.throws(() => merkleBranch([leaf], -1), RangeError);
 });
 
-Deno.test("the header checkpoint proof of electrum-protocol.md §6 (height 5, cp_height 8)", () => {
+Deno.test("the header checkpoint proof of docs/protocol.md (height 5, cp_height 8)", () => {
   const header = parseHeader(
     fromHex(
       "0100000085144a84488ea88d221c8bd6c059da090e88f8a2c99690ee55dbba4e00000000e11c48fecdd9e72510ca84f023370c9a38bf91ac5cae88019bee94d24528526344c36649ffff001d1d03e477",

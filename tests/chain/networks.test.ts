@@ -1,4 +1,4 @@
-/** Network constants against bitcoin-formats.md §7–§8, and genesis hashes derived from headers. */
+/** Network constants against docs/configuration.md (Networks), and genesis hashes from headers. */
 import assert from "node:assert/strict";
 import { ByteWriter, hashToHex, hexToHash } from "../../src/chain/bytes.ts";
 import { parseHeader } from "../../src/chain/header.ts";
@@ -7,7 +7,7 @@ import { findNetwork, type NetworkName, NETWORKS } from "../../src/chain/network
 const BITCOIN_MERKLE_ROOT = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b";
 const TESTNET4_MERKLE_ROOT = "7aa0a7ae1e223414cb807e40cd57e667b718e42aaf9306db9102fe28912b7b4e";
 
-Deno.test("every network has the constants of the spec", () => {
+Deno.test("every network has its documented constants", () => {
   const expected: Record<NetworkName, unknown[]> = {
     // className, shortName, rpcPort, reorgLimit, tcp, ssl, p2pkh, p2sh, hrp, blacklist
     mainnet: [
@@ -51,7 +51,7 @@ Deno.test("every network has the constants of the spec", () => {
   }
 });
 
-Deno.test("genesis hashes are the hashes of the genesis headers of §8", () => {
+Deno.test("genesis hashes are the hashes of the genesis headers", () => {
   const genesis: [NetworkName, number, number, number, string][] = [
     ["mainnet", 1231006505, 0x1d00ffff, 2083236893, BITCOIN_MERKLE_ROOT],
     ["testnet", 1296688602, 0x1d00ffff, 414098458, BITCOIN_MERKLE_ROOT],

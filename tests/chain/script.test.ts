@@ -1,5 +1,6 @@
 /**
- * Output scripts: the script hash and hashX vectors of bitcoin-formats.md §9, classification
+ * Output scripts: script hash and hashX vectors (docs/protocol.md's example, BIP 173 and BIP 350
+ * addresses, genesis, anchor and empty scripts), classification
  * (including every output of mainnet block 951658), the unspendable rule and the builders.
  */
 import assert from "node:assert/strict";
@@ -28,7 +29,7 @@ const GENESIS_PUBKEY =
 const COMPRESSED_KEY = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
 const COMPRESSED_KEY_2 = "03c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5";
 
-/** §9: script, its type and its Electrum script hash. */
+/** Script, its type and its Electrum script hash. */
 const VECTORS: [string, ScriptType, string][] = [
   [
     "76a91462e907b15cbf27d5425399ebf6f0fb50ebb88f1888ac",
@@ -68,7 +69,7 @@ const VECTORS: [string, ScriptType, string][] = [
   ["", "nonstandard", "55b852781b9995a44c939b64e441ae2724b96f99c8f4fb9a141cfc9842c4b0e3"],
 ];
 
-Deno.test("script hashes of the §9 vectors", () => {
+Deno.test("script hashes of the vectors", () => {
   for (const [script, , hash] of VECTORS) assert.equal(scriptHash(fromHex(script)), hash, script);
 });
 
@@ -109,7 +110,7 @@ Deno.test("scriptHashToHashX refuses what is not 64 hex characters", () => {
   }
 });
 
-Deno.test("classification of the §9 vectors", () => {
+Deno.test("classification of the vectors", () => {
   for (const [script, type] of VECTORS) assert.equal(classifyScript(fromHex(script)), type, script);
 });
 
@@ -175,7 +176,7 @@ Deno.test("unspendable: first byte OP_RETURN, or OP_0 OP_RETURN, nothing else", 
   }
 });
 
-Deno.test("block 951658: output types and unspendable outputs match the spec", () => {
+Deno.test("block 951658: output types and unspendable outputs as in the fixtures README", () => {
   const fixture = readJsonFixture("bitcoin_mainnet_951658.json");
   const block = parseBlock(fixture.raw);
   const counts: Partial<Record<ScriptType, number>> = {};
@@ -213,7 +214,7 @@ Deno.test("block 951658: output types and unspendable outputs match the spec", (
   assert.equal(isUnspendable(coinbase.outputs[1].script), true);
 });
 
-Deno.test("builders produce the §9 scripts", () => {
+Deno.test("builders produce the vectors' scripts", () => {
   const hash160 = fromHex("62e907b15cbf27d5425399ebf6f0fb50ebb88f18");
   assert.equal(toHex(p2pkhScript(hash160)), VECTORS[0][0]);
   assert.equal(toHex(p2shScript(hash160)), VECTORS[1][0]);

@@ -259,7 +259,7 @@ Deno.test("every method answers as the chain and the mempool say", async (t) => 
         incrementalrelayfee: mempoolInfo.incrementalrelayfee ?? network.relayfee,
       });
       // The histogram of the fees and sizes the wallet itself recorded for the mempool's
-      // transactions (the binning is checked against the spec's example in tests/index).
+      // transactions (the binning is checked against docs/protocol.md's example in tests/index).
       const recorded = (await h.node.getMempool()).map((txid) => {
         const wtx = h.wallet.transaction(txid)!;
         return { fee: wtx.fee!, vsize: txVsize(parseTransaction(wtx.raw)) };

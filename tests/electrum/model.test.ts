@@ -135,7 +135,7 @@ Deno.test("the cost meter throttles past the soft limit, decays, and stops at th
   meter.bump(50);
   assert.equal(meter.concurrencyTarget, 10, "small moves wait for the next recalculation");
   meter.bump(5445);
-  // 5,500: f = 0.5, concurrency 5, 1.25 s per request (the spec's worked example).
+  // 5,500: f = 0.5, concurrency 5, 1.25 s per request (docs/sessions.md's worked example).
   assert.equal(meter.cost, 5500);
   assert.equal(meter.throttleFraction, 0.5);
   assert.equal(meter.concurrencyTarget, 5);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { compactFeeHistogram } from "../../src/index/mempool.ts";
 
-Deno.test("fee histogram matches the spec's worked example", () => {
+Deno.test("fee histogram matches docs/protocol.md's worked example", () => {
   // One tx per rate with fee chosen so floor(10*fee/vsize)/10 is the rate.
   const bands: [number, number][] = [[50.0, 10000], [20.5, 25000], [10.0, 70000], [5.0, 5000], [
     1.0,
