@@ -3,7 +3,7 @@
  * for any Electrum server (NET=regtest). Prints the URL for DAEMON_URL on its first line, then
  * runs until SIGINT or SIGTERM.
  *
- *   deno run --allow-read --allow-net scripts/replay_daemon.ts --chain DIR
+ *   deno run --allow-read --allow-net --allow-ffi scripts/replay_daemon.ts --chain DIR
  *     [--port N] [--user U] [--password P] [--height H] [--txs-per-block K]
  */
 import { StoredChain } from "../src/bench/chain_directory.ts";

@@ -31,6 +31,8 @@ export async function cachedChain(
       "run",
       "--allow-read",
       "--allow-write",
+      // OpenSSL's SHA-256 through FFI: hashing in TypeScript would take most of the time.
+      "--allow-ffi",
       script,
       "--out",
       directory,

@@ -6,36 +6,47 @@
  * payments) and spends of both recent and old outputs. Every input spends an existing unspent
  * output exactly once, and serialisation, txids, merkle roots, witness commitments and block
  * links are real; signatures and proof of work are not.
+ *
+ * Benchmarks want chains of tens of millions of transactions, so the generator makes almost
+ * nothing per transaction: coins are records in typed arrays (utxo_pool.ts), transactions are
+ * written straight into the block's buffer from pre-serialised spend material, and txids,
+ * wtxids and merkle nodes are hashed where they lie (`sha256dInto`, OpenSSL's SHA-256 through
+ * FFI when the process has --allow-ffi).
  */
 import { compactSizeLength } from "../chain/bytes.ts";
-import { opReturnScript } from "../chain/script.ts";
-import { serializeTransaction, type TxInput, type TxOutput } from "../chain/transaction.ts";
+import { parseBlock } from "../chain/block.ts";
+import { sha256dInto } from "../chain/hash.ts";
+import { packedMerkleRoot } from "../chain/merkle.ts";
+import { parseTransaction, type TxOutput } from "../chain/transaction.ts";
 import {
-  assembleBlock,
   blockSubsidy,
   buildCoinbase,
+  mineHeader,
   type RawTx,
-  rawTx,
   REGTEST_BITS,
 } from "../regtest/block_builder.ts";
-import { parseBlock } from "../chain/block.ts";
 import { REGTEST_GENESIS_TIME, regtestGenesisBlock } from "./genesis.ts";
 import { Prng } from "./random.ts";
 import {
-  inputVbytes,
+  INPUT_VBYTES,
   outputScript,
+  outputScriptLength,
   pickKind,
-  type ScriptKind,
+  ScriptKind,
   SpendMaterial,
+  spendsWithWitness,
+  VARIANTS,
+  writeOutputScript,
 } from "./script_mix.ts";
-import type { ScriptAmount, TruthRecorder } from "./truth.ts";
-import { type Coin, UtxoPool } from "./utxo_pool.ts";
+import type { TruthRecorder } from "./truth.ts";
+import { CoinRecords, UtxoPool } from "./utxo_pool.ts";
 
 /**
  * Changes whenever the same seed and shape would give another chain, so cached chains made by
- * an older generator are not mistaken for current ones.
+ * an older generator are not mistaken for current ones. 2: transactions serialised in place,
+ * random material drawn only as long as used, 40% of draws among recent outputs (was 50%).
  */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 /** What the chain looks like; every field has a mainnet-like default. */
 export interface ChainShape {
@@ -77,10 +88,10 @@ export interface GeneratedBlock {
   /** Block hash, internal byte order. */
   hash: Uint8Array;
   raw: Uint8Array;
-  /** Txids (internal order) in block order, coinbase first. */
-  txids: Uint8Array[];
+  /** Txids (internal order), 32 bytes each, in block order, coinbase first. */
+  txids: Uint8Array;
   /** Offset of each transaction inside `raw`. */
-  txOffsets: number[];
+  txOffsets: Uint32Array;
 }
 
 /** A generated transaction not yet in a block, with the fee it pays. */
@@ -124,7 +135,16 @@ const MAX_TOP_UPS = 2;
 const TOP_UP_CANDIDATES = 16;
 /** Transactions with more outputs than this are batch payouts. */
 const BATCH_OUTPUTS = 20;
+/** Most inputs and outputs a transaction gets: consolidations and batches reach 500 (+ 2). */
+const MAX_INPUTS = 512;
+const MAX_OUTPUTS = 512;
+/** Bytes an input (P2WSH's 261 the most), an output and the rest of a transaction take. */
+const MAX_INPUT_BYTES = 300;
+const MAX_OUTPUT_BYTES = 50;
+const MAX_OTHER_BYTES = 128;
 const SEQUENCE = 0xfffffffd;
+const OP_RETURN = 0x6a;
+const OP_PUSHDATA1 = 0x4c;
 /** Stream labels of the PRNG, so each use draws independently of the others. */
 const STREAM_MAIN = 1;
 const STREAM_REUSE = 2;
@@ -134,13 +154,6 @@ const SAMPLED_RANKS = [0, 1, 2, 3, 4, 5, 7, 10, 20, 50, 100, 200, 500, 1000, 500
 /** One script paid once in this many is followed too. */
 const FRESH_SAMPLE_EVERY = 100_003;
 
-/** An output being planned: its script, which script number it is, and its kind. */
-interface PlannedOutput {
-  bytes: Uint8Array;
-  script: number;
-  kind: ScriptKind;
-}
-
 /** Generates blocks one after another; see the module comment for their shape. */
 export class ChainGenerator {
   readonly shape: Readonly<ChainShape>;
@@ -149,11 +162,35 @@ export class ChainGenerator {
   readonly #material: SpendMaterial;
   readonly #pool: UtxoPool;
   readonly #truth?: TruthRecorder;
-  readonly #reused: (PlannedOutput | undefined)[] = [];
+  /** Kind (-1 until first used) and 32 bytes of random material of each reuse rank. */
+  readonly #reusedKinds: Int8Array;
+  readonly #reusedPrograms: Uint8Array;
   #nextFresh = 0;
   #height: number;
   #tipHash: Uint8Array;
   #time: number;
+  /** Transactions so far, genesis coinbase included: the chain-order number of the next one. */
+  #txNumber = 0;
+
+  // The block being made: its transactions after the coinbase, serialised one after another
+  // in #area, and each one's offset there, txid and wtxid (slot 0 is the coinbase's).
+  #area = new Uint8Array(1 << 22);
+  #areaUsed = 0;
+  #slots = 1;
+  #offsets = new Uint32Array(4096);
+  #txids = new Uint8Array(32 * 4096);
+  #wtxids = new Uint8Array(32 * 4096);
+  #merkle = new Uint8Array(32 * 4096);
+
+  // The transaction being made: coins taken, their spend variants, payees and payments.
+  readonly #taken = new CoinRecords(MAX_INPUTS);
+  readonly #variants = new Int32Array(MAX_INPUTS);
+  readonly #payeeKinds = new Uint8Array(MAX_OUTPUTS);
+  readonly #payeeScripts = new Int32Array(MAX_OUTPUTS);
+  /** Random material of payees paid a new script, 32 bytes a payee. */
+  readonly #payeePrograms = new Uint8Array(32 * MAX_OUTPUTS);
+  readonly #payments = new Float64Array(MAX_OUTPUTS);
+  readonly #opReturn = new Uint8Array(80);
 
   constructor(options: GeneratorOptions) {
     this.shape = { ...DEFAULT_CHAIN_SHAPE, ...options.shape };
@@ -162,6 +199,8 @@ export class ChainGenerator {
     this.#prng = new Prng(options.seed, STREAM_MAIN, start?.tip.height ?? -1);
     this.#material = new SpendMaterial(new Prng(options.seed, STREAM_MATERIAL));
     this.#pool = start?.pool ?? new UtxoPool();
+    this.#reusedKinds = new Int8Array(this.shape.reusePool).fill(-1);
+    this.#reusedPrograms = new Uint8Array(32 * this.shape.reusePool);
     this.#height = start?.tip.height ?? -1;
     this.#tipHash = start?.tip.hash ?? new Uint8Array(32);
     this.#time = start?.tip.time ?? REGTEST_GENESIS_TIME;
@@ -171,7 +210,7 @@ export class ChainGenerator {
     this.#truth = options.truth;
     if (this.#truth) {
       for (const rank of SAMPLED_RANKS) {
-        if (rank < this.shape.reusePool) this.#truth.follow(rank, this.#reusedScript(rank).bytes);
+        if (rank < this.shape.reusePool) this.#truth.follow(rank, this.#reusedScript(rank));
       }
     }
   }
@@ -187,82 +226,67 @@ export class ChainGenerator {
     const height = this.#height + 1;
     if (height === 0) return this.#accept(genesisBlock());
     this.#pool.mature(height);
-    const entries: RawTx[] = [];
-    const records: [Uint8Array, ScriptAmount[], ScriptAmount[]][] = [];
+    const include = options.include ?? [];
+    const count = options.txCount ?? this.shape.txsPerBlock;
+    this.#startBlock(include.length + (height === 1 ? 0 : count));
+    const firstTx = this.#txNumber;
     let fees = 0;
-    for (const loose of options.include ?? []) {
-      entries.push(loose.entry);
+    for (const loose of include) {
+      this.#appendRaw(loose.entry);
       fees += loose.fee;
     }
-    let coinbaseOutputs: { output: TxOutput; planned: PlannedOutput }[];
+    let coinbaseOutputs: { output: TxOutput; kind: ScriptKind; script: number }[];
     if (height === 1) {
       coinbaseOutputs = this.#seedOutputs();
     } else {
-      const count = options.txCount ?? this.shape.txsPerBlock;
       for (let i = 0; i < count; i++) {
-        const made = this.#makeTransaction(height);
-        if (made === undefined) break;
-        entries.push(made.loose.entry);
-        fees += made.loose.fee;
-        records.push(made.record);
+        const fee = this.#makeTransaction(height, firstTx + this.#slots);
+        if (fee < 0) break;
+        fees += fee;
       }
-      const miner = this.#payee(true);
+      const script = this.#payee(true, 0);
       coinbaseOutputs = [{
-        output: { value: blockSubsidy(height) + fees, script: miner.bytes },
-        planned: miner,
+        output: { value: blockSubsidy(height) + fees, script: this.#payeeScript(0) },
+        kind: this.#payeeKinds[0] as ScriptKind,
+        script,
       }];
     }
     const coinbase = buildCoinbase({
       height,
       outputs: coinbaseOutputs.map((o) => o.output),
       witness: true,
-      transactions: entries.map((entry) => entry.tx),
+      witnessRoot: this.#root(this.#wtxids),
       tag: this.#prng.fill(new Uint8Array(8)),
     });
     const coinbaseTxid = coinbase.tx.txid;
-    coinbaseOutputs.forEach(({ output, planned }, vout) => {
-      const coin = {
-        txid: coinbaseTxid,
-        vout,
-        value: output.value,
-        kind: planned.kind,
-        script: planned.script,
-      };
+    this.#txids.set(coinbaseTxid, 0);
+    this.#truth?.begin(firstTx);
+    coinbaseOutputs.forEach(({ output, kind, script }, vout) => {
+      const coin = { txid: coinbaseTxid, vout, value: output.value, kind, script };
       // The seed block stands for coins that exist already: spendable at once.
       if (height === 1) this.#pool.add(coin);
       else this.#pool.addCoinbase(coin, height);
+      this.#truth?.pay(script, output.value);
     });
-    if (this.#truth) {
-      this.#truth.record(
-        coinbaseTxid,
-        [],
-        coinbaseOutputs.map(({ output, planned }) => ({
-          script: planned.script,
-          value: output.value,
-        })),
-      );
-      for (const [txid, spent, outputs] of records) this.#truth.record(txid, spent, outputs);
-    }
     const time = this.#time + BLOCK_INTERVAL;
-    const built = assembleBlock(
+    const { header, hash } = mineHeader(
       { version: BLOCK_VERSION, prevHash: this.#tipHash, time, bits: REGTEST_BITS },
-      coinbase,
-      entries,
+      this.#root(this.#txids),
     );
-    const all = [coinbase, ...entries];
-    const txOffsets: number[] = new Array(all.length);
-    let offset = 80 + compactSizeLength(all.length);
-    for (let i = 0; i < all.length; i++) {
-      txOffsets[i] = offset;
-      offset += all[i].raw.length;
-    }
-    return this.#accept({
-      height,
-      hash: built.hash,
-      raw: built.raw,
-      txids: all.map((entry) => entry.tx.txid),
-      txOffsets,
-    }, time);
+    const slots = this.#slots;
+    const countLength = compactSizeLength(slots);
+    const areaStart = 80 + countLength + coinbase.raw.length;
+    const raw = new Uint8Array(areaStart + this.#areaUsed);
+    raw.set(header);
+    writeCompactSize(raw, 80, slots);
+    raw.set(coinbase.raw, 80 + countLength);
+    raw.set(this.#area.subarray(0, this.#areaUsed), areaStart);
+    const txOffsets = new Uint32Array(slots);
+    txOffsets[0] = 80 + countLength;
+    for (let slot = 1; slot < slots; slot++) txOffsets[slot] = areaStart + this.#offsets[slot];
+    const txids = this.#txids.slice(0, 32 * slots);
+    this.#truth?.endBlock(firstTx, txids);
+    return this.#accept({ height, hash, raw, txids, txOffsets }, time);
   }
 
   /**
@@ -271,174 +295,376 @@ export class ChainGenerator {
    */
   nextTransaction(): LooseTransaction | undefined {
     this.#pool.mature(this.#height + 1);
-    return this.#makeTransaction(this.#height + 1)?.loose;
+    this.#startBlock(1);
+    const fee = this.#makeTransaction(this.#height + 1, -1);
+    if (fee < 0) return undefined;
+    const raw = this.#area.slice(0, this.#areaUsed);
+    return { entry: { raw, tx: parseTransaction(raw) }, fee };
   }
 
   #accept(block: GeneratedBlock, time = REGTEST_GENESIS_TIME): GeneratedBlock {
     this.#height = block.height;
     this.#tipHash = block.hash;
     this.#time = time;
+    this.#txNumber += block.txOffsets.length;
     return block;
   }
 
+  /** Empties the block buffers, with room for `transactions` after the coinbase. */
+  #startBlock(transactions: number): void {
+    this.#areaUsed = 0;
+    this.#slots = 1;
+    const slots = transactions + 2; // the coinbase, and room to duplicate a merkle node
+    if (slots > this.#offsets.length) {
+      this.#offsets = new Uint32Array(slots);
+      this.#txids = new Uint8Array(32 * slots);
+      this.#wtxids = new Uint8Array(32 * slots);
+      this.#merkle = new Uint8Array(32 * slots);
+    }
+    // The coinbase's wtxid counts as zero in the witness commitment.
+    this.#wtxids.fill(0, 0, 32);
+  }
+
+  /** Makes room in the block buffer for `bytes` more. */
+  #reserve(bytes: number): void {
+    if (this.#areaUsed + bytes <= this.#area.length) return;
+    const grown = new Uint8Array(Math.max(this.#areaUsed + bytes, 2 * this.#area.length));
+    grown.set(this.#area.subarray(0, this.#areaUsed));
+    this.#area = grown;
+  }
+
+  /** Adds an already made transaction to the block. */
+  #appendRaw(entry: RawTx): void {
+    this.#reserve(entry.raw.length);
+    const slot = this.#slots++;
+    this.#offsets[slot] = this.#areaUsed;
+    this.#area.set(entry.raw, this.#areaUsed);
+    this.#areaUsed += entry.raw.length;
+    this.#txids.set(entry.tx.txid, 32 * slot);
+    this.#wtxids.set(entry.tx.wtxid, 32 * slot);
+  }
+
+  /** The merkle root of the block's txids or wtxids so far (`hashes`, packed). */
+  #root(hashes: Uint8Array): Uint8Array {
+    const nodes = this.#merkle;
+    nodes.set(hashes.subarray(0, 32 * this.#slots));
+    packedMerkleRoot(nodes, this.#slots);
+    return nodes.slice(0, 32);
+  }
+
   /** The seed block's coinbase: enough coins for the first regular blocks, most to new scripts. */
-  #seedOutputs(): { output: TxOutput; planned: PlannedOutput }[] {
+  #seedOutputs(): { output: TxOutput; kind: ScriptKind; script: number }[] {
     const count = Math.max(100, 2 * this.shape.txsPerBlock);
     const outputs = [];
     for (let i = 0; i < count; i++) {
-      const planned = this.#payee(false);
+      const script = this.#payee(false, 0);
       outputs.push({
-        output: { value: this.#prng.logUniform(1_000_000, 100_000_000_000), script: planned.bytes },
-        planned,
+        output: {
+          value: this.#prng.logUniform(1_000_000, 100_000_000_000),
+          script: this.#payeeScript(0),
+        },
+        kind: this.#payeeKinds[0] as ScriptKind,
+        script,
       });
     }
     return outputs;
   }
 
-  /** A payee: a reused script with the shape's probability (always for `reused`), else a new one. */
-  #payee(reused: boolean): PlannedOutput {
+  /**
+   * Draws payee `slot`: a reused script with the shape's probability (always for `reused`),
+   * else a new one. Returns its script number.
+   */
+  #payee(reused: boolean, slot: number): number {
     const prng = this.#prng;
     if (reused || prng.chance(this.shape.reuseShare)) {
-      return this.#reusedScript(prng.zipf(this.shape.reusePool));
+      const rank = prng.zipf(this.shape.reusePool);
+      this.#payeeKinds[slot] = this.#reusedKind(rank);
+      return this.#payeeScripts[slot] = rank;
     }
-    return this.#freshScript(pickKind(prng));
+    return this.#freshPayee(pickKind(prng), slot);
   }
 
-  /** The script of reuse rank `rank`: the same for a seed whatever the generation order. */
-  #reusedScript(rank: number): PlannedOutput {
-    let planned = this.#reused[rank];
-    if (planned === undefined) {
-      const prng = new Prng(this.#seed, STREAM_REUSE, rank);
-      const kind = pickKind(prng);
-      planned = { bytes: outputScript(kind, prng.fill(new Uint8Array(32))), script: rank, kind };
-      this.#reused[rank] = planned;
-    }
-    return planned;
-  }
-
-  #freshScript(kind: ScriptKind): PlannedOutput {
+  /** Makes payee `slot` a new script of `kind`; returns its script number. */
+  #freshPayee(kind: ScriptKind, slot: number): number {
     const serial = this.#nextFresh++;
-    const bytes = outputScript(kind, this.#prng.fill(new Uint8Array(32)));
+    const length = kind === ScriptKind.p2tr || kind === ScriptKind.p2wsh ? 32 : 20;
+    this.#prng.fill(this.#payeePrograms, 32 * slot, 32 * slot + length);
     const script = -1 - serial;
-    if (this.#truth && serial % FRESH_SAMPLE_EVERY === 0) this.#truth.follow(script, bytes);
-    return { bytes, script, kind };
+    this.#payeeKinds[slot] = kind;
+    this.#payeeScripts[slot] = script;
+    if (this.#truth && serial % FRESH_SAMPLE_EVERY === 0) {
+      this.#truth.follow(script, this.#payeeScript(slot));
+    }
+    return script;
   }
 
-  /** Input and output counts of the next transaction. */
-  #txShape(): { inputs: number; outputs: number } {
-    const prng = this.#prng;
-    const x = prng.float();
-    const { batchShare, consolidationShare } = this.shape;
-    if (x < consolidationShare) return { inputs: prng.logUniform(20, 500), outputs: 1 };
-    if (x < consolidationShare + batchShare) {
-      return { inputs: prng.between(1, 3), outputs: prng.logUniform(BATCH_OUTPUTS + 1, 500) };
-    }
-    // Payments: 80 % one input, 15 % two; 75 % payee and change, 15 % one output (a sweep).
-    const y = prng.float();
-    const inputs = y < 0.8 ? 1 : y < 0.95 ? 2 : prng.between(3, 6);
-    const z = prng.float();
-    const outputs = z < 0.75 ? 2 : z < 0.9 ? 1 : prng.between(3, 5);
-    return { inputs, outputs };
+  /** The output script of payee `slot`, as a new array. */
+  #payeeScript(slot: number): Uint8Array {
+    const rank = this.#payeeScripts[slot];
+    return rank >= 0
+      ? this.#reusedScript(rank)
+      : outputScript(this.#payeeKinds[slot] as ScriptKind, this.#payeePrograms.subarray(32 * slot));
+  }
+
+  /** Writes the output script of payee `slot`, with its length, at `at`; returns its end. */
+  #writePayeeScript(slot: number, at: number): number {
+    const kind = this.#payeeKinds[slot] as ScriptKind;
+    const rank = this.#payeeScripts[slot];
+    return rank >= 0
+      ? writeOutputScript(kind, this.#reusedPrograms, 32 * rank, this.#area, at)
+      : writeOutputScript(kind, this.#payeePrograms, 32 * slot, this.#area, at);
   }
 
   /**
-   * One transaction spending pool coins; its outputs join the pool. Payments are amounts of
-   * their own (not shares of the inputs), and a wallet short of funds adds inputs, preferring
-   * larger coins, so coin values keep a stable spread instead of being split down to dust.
+   * The kind of reuse rank `rank`, its script drawn the first time: the same for a seed
+   * whatever the generation order.
    */
-  #makeTransaction(height: number):
-    | { loose: LooseTransaction; record: [Uint8Array, ScriptAmount[], ScriptAmount[]] }
-    | undefined {
+  #reusedKind(rank: number): ScriptKind {
+    let kind = this.#reusedKinds[rank];
+    if (kind < 0) {
+      const prng = new Prng(this.#seed, STREAM_REUSE, rank);
+      kind = this.#reusedKinds[rank] = pickKind(prng);
+      prng.fill(this.#reusedPrograms, 32 * rank, 32 * rank + 32);
+    }
+    return kind as ScriptKind;
+  }
+
+  /** The output script of reuse rank `rank`, as a new array. */
+  #reusedScript(rank: number): Uint8Array {
+    const kind = this.#reusedKind(rank);
+    return outputScript(kind, this.#reusedPrograms.subarray(32 * rank));
+  }
+
+  /**
+   * One transaction spending pool coins, written to the block buffer; its outputs join the
+   * pool, and with a chain-order number `tx` (not -1) it is recorded in the truth. Returns
+   * its fee, or -1 when the pool is empty. Payments are amounts of their own (not shares of
+   * the inputs), and a wallet short of funds adds inputs, preferring larger coins, so coin
+   * values keep a stable spread instead of being split down to dust.
+   */
+  #makeTransaction(height: number, tx: number): number {
     const prng = this.#prng;
-    const shape = this.#txShape();
-    const coins: Coin[] = [];
+    const pool = this.#pool;
+    const taken = this.#taken;
+    const payments = this.#payments;
+    // Input and output counts.
+    let wantedInputs: number;
+    let outputs: number;
+    const x = prng.float();
+    const { batchShare, consolidationShare } = this.shape;
+    if (x < consolidationShare) {
+      wantedInputs = prng.logUniform(20, 500);
+      outputs = 1;
+    } else if (x < consolidationShare + batchShare) {
+      wantedInputs = prng.between(1, 3);
+      outputs = prng.logUniform(BATCH_OUTPUTS + 1, 500);
+    } else {
+      // Payments: 80 % one input, 15 % two; 75 % payee and change, 15 % one output (a sweep).
+      const y = prng.float();
+      wantedInputs = y < 0.8 ? 1 : y < 0.95 ? 2 : prng.between(3, 6);
+      const z = prng.float();
+      outputs = z < 0.75 ? 2 : z < 0.9 ? 1 : prng.between(3, 5);
+    }
+    // The first coin is drawn by value: big holders pay more often, batch payers most.
+    const batch = outputs > BATCH_OUTPUTS;
+    const payer = batch ? BATCH_PAYER_CANDIDATES : PAYER_CANDIDATES;
+    let inputs = 0;
     let total = 0;
     let vbytes = TX_OVERHEAD_VBYTES;
-    const addInput = (candidates: number): boolean => {
-      const coin = this.#pool.take(prng, candidates);
-      if (coin === undefined) return false;
-      coins.push(coin);
-      total += coin.value;
-      vbytes += inputVbytes(coin.kind);
-      return true;
-    };
-    // The first coin is drawn by value: big holders pay more often, batch payers most.
-    const batch = shape.outputs > BATCH_OUTPUTS;
-    const payer = batch ? BATCH_PAYER_CANDIDATES : PAYER_CANDIDATES;
-    for (let i = 0; i < shape.inputs && addInput(i === 0 ? payer : 1); i++);
-    if (coins.length === 0) return undefined;
-    const sweep = shape.outputs === 1;
-    const payees: PlannedOutput[] = [];
-    const payments: number[] = [];
+    while (inputs < wantedInputs && pool.take(prng, inputs === 0 ? payer : 1, taken, inputs)) {
+      total += taken.value(inputs);
+      vbytes += INPUT_VBYTES[taken.kind(inputs)];
+      inputs++;
+    }
+    if (inputs === 0) return -1;
+    const sweep = outputs === 1;
+    const payees = sweep ? 1 : outputs - 1;
     const maxPayment = batch ? MAX_BATCH_PAYMENT : MAX_PAYMENT;
     let paid = 0;
-    for (let i = 0; i < (sweep ? 1 : shape.outputs - 1); i++) {
-      const payee = this.#payee(false);
-      payees.push(payee);
-      vbytes += OUTPUT_OVERHEAD_VBYTES + payee.bytes.length;
+    for (let i = 0; i < payees; i++) {
+      this.#payee(false, i);
+      vbytes += OUTPUT_OVERHEAD_VBYTES + outputScriptLength(this.#payeeKinds[i] as ScriptKind);
       if (sweep) continue;
-      const amount = prng.logUniform(MIN_PAYMENT, maxPayment);
-      payments.push(amount);
-      paid += amount;
+      paid += payments[i] = prng.logUniform(MIN_PAYMENT, maxPayment);
     }
-    // Change goes to a new script of the wallet's own kind.
-    const own = coins[0].kind === "other" ? "p2wpkh" : coins[0].kind;
-    const change = sweep ? undefined : this.#freshScript(own);
-    if (change) vbytes += OUTPUT_OVERHEAD_VBYTES + change.bytes.length;
-    const opReturn = prng.chance(this.shape.opReturnShare)
-      ? opReturnScript(prng.fill(new Uint8Array(prng.between(8, 80))))
-      : undefined;
-    if (opReturn) vbytes += OUTPUT_OVERHEAD_VBYTES + opReturn.length;
+    // Change goes to a new script of the wallet's own kind, in the slot after the payees.
+    if (!sweep) {
+      const own = taken.kind(0) === ScriptKind.other ? ScriptKind.p2wpkh : taken.kind(0);
+      this.#freshPayee(own, payees);
+      vbytes += OUTPUT_OVERHEAD_VBYTES + outputScriptLength(own);
+    }
+    let opReturn = -1;
+    if (prng.chance(this.shape.opReturnShare)) {
+      opReturn = prng.between(8, 80);
+      prng.fill(this.#opReturn, 0, opReturn);
+      vbytes += OUTPUT_OVERHEAD_VBYTES + opReturnScriptLength(opReturn);
+    }
     const feeRate = prng.logUniform(1, 60);
     // Short of funds, the wallet adds a large coin or two.
     for (
       let extra = 0;
       !sweep && extra < MAX_TOP_UPS && total < paid + vbytes * feeRate + DUST &&
-      addInput(TOP_UP_CANDIDATES);
+      pool.take(prng, TOP_UP_CANDIDATES, taken, inputs);
       extra++
-    );
+    ) {
+      total += taken.value(inputs);
+      vbytes += INPUT_VBYTES[taken.kind(inputs)];
+      inputs++;
+    }
     const fee = Math.max(0, Math.min(vbytes * feeRate, total - DUST));
     const available = total - fee;
     if (!sweep && paid + DUST > available) {
       const scale = (prng.float() * 0.6 + 0.3) * (available - DUST) / paid;
       paid = 0;
-      for (let i = 0; i < payments.length; i++) {
-        paid += payments[i] = Math.floor(payments[i] * scale);
+      for (let i = 0; i < payees; i++) paid += payments[i] = Math.floor(payments[i] * scale);
+    }
+    // Payments below the dust limit are dropped (marked -1); with none left, all goes to the
+    // first payee, and there is no change.
+    let kept = 0;
+    for (let i = 0; !sweep && i < payees; i++) {
+      if (payments[i] >= DUST) {
+        kept++;
+      } else {
+        paid -= payments[i];
+        payments[i] = -1;
       }
     }
-    // Payments below the dust limit are dropped; with none left, all goes to the first payee.
-    for (let i = payments.length - 1; i >= 0; i--) {
-      if (payments[i] >= DUST) continue;
-      paid -= payments[i];
-      payments.splice(i, 1);
-      if (payees.length > 1) payees.splice(i, 1);
+    if (kept === 0) {
+      payments[0] = available;
+    } else {
+      payments[payees] = available - paid;
     }
-    const planned = change && payments.length > 0 ? [...payees, change] : [payees[0]];
-    const values = change && payments.length > 0 ? [...payments, available - paid] : [available];
-    const outputs: TxOutput[] = planned.map((p, i) => ({ value: values[i], script: p.bytes }));
-    if (opReturn) outputs.push({ value: 0, script: opReturn });
-    const inputs: TxInput[] = coins.map((coin) => {
-      const spend = this.#material.spend(coin.kind, prng);
-      return {
-        prevHash: coin.txid,
-        prevIndex: coin.vout,
-        script: spend.script,
-        sequence: SEQUENCE,
-        witness: spend.witness,
-      };
-    });
-    const entry = rawTx(
-      serializeTransaction({ version: 2, inputs, outputs, locktime: height - 1 }),
-    );
-    const txid = entry.tx.txid;
-    const created: ScriptAmount[] = new Array(planned.length);
-    for (let vout = 0; vout < planned.length; vout++) {
-      const p = planned[vout];
-      this.#pool.add({ txid, vout, value: values[vout], kind: p.kind, script: p.script });
-      created[vout] = { script: p.script, value: values[vout] };
-    }
-    return { loose: { entry, fee }, record: [txid, coins, created] };
+    const last = kept === 0 ? 0 : payees;
+    return this.#writeTransaction(height, tx, inputs, last, opReturn, fee);
   }
+
+  /**
+   * Serialises the transaction made of the `inputs` coins taken, the payees up to `last` whose
+   * payment is not -1, and an OP_RETURN output of `opReturn` bytes (none if -1); adds its
+   * outputs to the pool and records it. Returns `fee`.
+   *
+   * The non-witness serialisation is written first and hashed for the txid, then the witness
+   * form made from it in place: the body moves two bytes for the marker and flag, and the
+   * witnesses and locktime follow it.
+   */
+  #writeTransaction(
+    height: number,
+    tx: number,
+    inputs: number,
+    last: number,
+    opReturn: number,
+    fee: number,
+  ): number {
+    const taken = this.#taken;
+    const payments = this.#payments;
+    const material = this.#material;
+    const prng = this.#prng;
+    let outputs = opReturn < 0 ? 0 : 1;
+    for (let i = 0; i <= last; i++) if (payments[i] >= 0) outputs++;
+    this.#reserve(MAX_INPUT_BYTES * inputs + MAX_OUTPUT_BYTES * outputs + MAX_OTHER_BYTES);
+    const area = this.#area;
+    const slot = this.#slots++;
+    const start = this.#areaUsed;
+    this.#offsets[slot] = start;
+    writeU32(area, start, 2);
+    let at = writeCompactSize(area, start + 4, inputs);
+    let witness = false;
+    for (let i = 0; i < inputs; i++) {
+      const kind = taken.kind(i);
+      const variant = this.#variants[i] = prng.below(VARIANTS);
+      witness ||= spendsWithWitness(kind);
+      taken.writeTxid(i, area, at);
+      writeU32(area, at + 32, taken.vout(i));
+      const scriptSig = material.scriptSig(kind, variant);
+      area.set(scriptSig, at + 36);
+      at += 36 + scriptSig.length;
+      writeU32(area, at, SEQUENCE);
+      at += 4;
+    }
+    at = writeCompactSize(area, at, outputs);
+    for (let i = 0; i <= last; i++) {
+      if (payments[i] < 0) continue;
+      writeU64(area, at, payments[i]);
+      at = this.#writePayeeScript(i, at + 8);
+    }
+    if (opReturn >= 0) {
+      writeU64(area, at, 0);
+      at += 8;
+      area[at++] = opReturnScriptLength(opReturn);
+      area[at++] = OP_RETURN;
+      if (opReturn >= OP_PUSHDATA1) area[at++] = OP_PUSHDATA1;
+      area[at++] = opReturn;
+      area.set(this.#opReturn.subarray(0, opReturn), at);
+      at += opReturn;
+    }
+    writeU32(area, at, height - 1);
+    const txidAt = 32 * slot;
+    sha256dInto(area, start, at + 4, this.#txids, txidAt);
+    if (witness) {
+      area.copyWithin(start + 6, start + 4, at);
+      area[start + 4] = 0;
+      area[start + 5] = 1;
+      at += 2;
+      for (let i = 0; i < inputs; i++) {
+        const stack = material.witness(taken.kind(i), this.#variants[i]);
+        area.set(stack, at);
+        at += stack.length;
+      }
+      writeU32(area, at, height - 1);
+      sha256dInto(area, start, at + 4, this.#wtxids, txidAt);
+    } else {
+      for (let i = txidAt; i < txidAt + 32; i++) this.#wtxids[i] = this.#txids[i];
+    }
+    this.#areaUsed = at + 4;
+    const truth = tx < 0 ? undefined : this.#truth;
+    truth?.begin(tx);
+    for (let i = 0; i < inputs; i++) truth?.spend(taken.script(i), taken.value(i));
+    let vout = 0;
+    for (let i = 0; i <= last; i++) {
+      const value = payments[i];
+      if (value < 0) continue;
+      const script = this.#payeeScripts[i];
+      const kind = this.#payeeKinds[i] as ScriptKind;
+      this.#pool.addOutput(this.#txids, txidAt, vout++, value, kind, script);
+      truth?.pay(script, value);
+    }
+    return fee;
+  }
+}
+
+/** Bytes of an OP_RETURN script carrying `data` bytes (8 to 80). */
+function opReturnScriptLength(data: number): number {
+  return data < OP_PUSHDATA1 ? 2 + data : 3 + data;
+}
+
+function writeU32(out: Uint8Array, at: number, value: number): void {
+  out[at] = value;
+  out[at + 1] = value >>> 8;
+  out[at + 2] = value >>> 16;
+  out[at + 3] = value >>> 24;
+}
+
+/** A whole number of satoshis below 2^53, little-endian in 8 bytes. */
+function writeU64(out: Uint8Array, at: number, value: number): void {
+  writeU32(out, at, value % 0x1_0000_0000);
+  writeU32(out, at + 4, Math.floor(value / 0x1_0000_0000));
+}
+
+/** Writes a compact size (below 2^32) at `at`; returns where it ends. */
+function writeCompactSize(out: Uint8Array, at: number, value: number): number {
+  if (value < 0xfd) {
+    out[at] = value;
+    return at + 1;
+  }
+  if (value <= 0xffff) {
+    out[at] = 0xfd;
+    out[at + 1] = value;
+    out[at + 2] = value >>> 8;
+    return at + 3;
+  }
+  out[at] = 0xfe;
+  writeU32(out, at + 1, value);
+  return at + 5;
 }
 
 /** Regtest's genesis block as a generated block. */
@@ -449,7 +675,7 @@ function genesisBlock(): GeneratedBlock {
     height: 0,
     hash: block.header.hash,
     raw,
-    txids: [block.transactions[0].txid],
-    txOffsets: [81],
+    txids: block.transactions[0].txid.slice(),
+    txOffsets: Uint32Array.of(81),
   };
 }

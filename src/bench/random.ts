@@ -82,19 +82,19 @@ export class Prng {
     return Math.min(n - 1, Math.floor((n + 1) ** this.float()) - 1);
   }
 
-  /** Fills `bytes` with random bytes and returns it. */
-  fill(bytes: Uint8Array): Uint8Array {
-    let i = 0;
-    for (; i + 4 <= bytes.length; i += 4) {
+  /** Fills `bytes[start, end)` (by default all of it) with random bytes; returns `bytes`. */
+  fill(bytes: Uint8Array, start = 0, end = bytes.length): Uint8Array {
+    let i = start;
+    for (; i + 4 <= end; i += 4) {
       const word = this.u32();
       bytes[i] = word;
       bytes[i + 1] = word >>> 8;
       bytes[i + 2] = word >>> 16;
       bytes[i + 3] = word >>> 24;
     }
-    if (i < bytes.length) {
+    if (i < end) {
       let word = this.u32();
-      for (; i < bytes.length; i++, word >>>= 8) bytes[i] = word;
+      for (; i < end; i++, word >>>= 8) bytes[i] = word;
     }
     return bytes;
   }

@@ -374,7 +374,7 @@ export class ReplayChain {
       hash: hashToHex(generated.hash),
       header: raw.subarray(0, 80),
       size: raw.length,
-      txCount: generated.txids.length,
+      txCount: generated.txOffsets.length,
       raw,
       stale: false,
     };
@@ -384,10 +384,10 @@ export class ReplayChain {
     this.#active.push(block);
     this.#byHash.set(block.hash, block);
     this.#height = block.height;
-    generated.txids.forEach((txid, i) => {
-      const offset = generated.txOffsets[i];
+    generated.txOffsets.forEach((offset, i) => {
       const end = generated.txOffsets[i + 1] ?? raw.length;
-      this.#generatedTxs.set(hashToHex(txid), { block, offset, length: end - offset });
+      const txid = hashToHex(generated.txids.subarray(32 * i, 32 * i + 32));
+      this.#generatedTxs.set(txid, { block, offset, length: end - offset });
     });
   }
 

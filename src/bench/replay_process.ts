@@ -22,6 +22,8 @@ export async function startReplayProcess(
       "run",
       "--allow-read",
       "--allow-net=127.0.0.1",
+      // Blocks and transactions generated on demand hash with OpenSSL's SHA-256.
+      "--allow-ffi",
       SCRIPT.pathname,
       "--chain",
       chainDirectory,

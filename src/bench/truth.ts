@@ -34,33 +34,52 @@ export interface TruthSample {
   scripts: ScriptTruth[];
 }
 
-/** An output or a spent coin as the recorder sees it: which script, how much. */
-export interface ScriptAmount {
-  /** The generator's script number (see Coin.script). */
-  script: number;
-  value: number;
-}
-
 interface SampleState {
   bytes: Uint8Array;
   historyCount: number;
+  /** Chain-order numbers of the first and last transactions touching the script. */
+  firstTx: number;
+  lastTx: number;
   firstTxid?: Uint8Array;
   lastTxid?: Uint8Array;
   balance: number;
   utxoCount: number;
+  /** Touched since the last endBlock. */
+  touched: boolean;
 }
 
-/** Accumulates a {@link TruthSample} transaction by transaction. */
+/**
+ * Accumulates a {@link TruthSample} transaction by transaction, in calls that make nothing
+ * (the generator records tens of millions of transactions): `begin`, then `spend` and `pay`
+ * for each coin spent and indexable output, then `endBlock` with the block's txids.
+ *
+ * Scripts are numbered as in Coin.script: a negative number is a script paid once, so it is
+ * touched at most twice in all, by an output and by a later input, and never twice in one
+ * transaction; only reused scripts (numbers ≥ 0) need a check that a transaction counts once.
+ */
 export class TruthRecorder {
   #txCount = 0;
   #historyRows = 0;
   #utxoCount = 0;
   readonly #samples = new Map<number, SampleState>();
+  /** For each reused script, 1 + the number of the last transaction that touched it. */
+  #stamps = new Int32Array(1024);
+  #tx = -1;
+  /** Samples touched since the last endBlock. */
+  #touched: SampleState[] = [];
 
   /** Starts following script number `script` (before any transaction touches it). */
   follow(script: number, bytes: Uint8Array): void {
     if (!this.#samples.has(script)) {
-      this.#samples.set(script, { bytes, historyCount: 0, balance: 0, utxoCount: 0 });
+      this.#samples.set(script, {
+        bytes,
+        historyCount: 0,
+        firstTx: -1,
+        lastTx: -1,
+        balance: 0,
+        utxoCount: 0,
+        touched: false,
+      });
     }
   }
 
@@ -69,35 +88,63 @@ export class TruthRecorder {
     return this.#samples.has(script);
   }
 
-  /** Records one transaction: the coins it spends and its indexable outputs. */
-  record(txid: Uint8Array, spent: readonly ScriptAmount[], outputs: readonly ScriptAmount[]): void {
+  /**
+   * Starts recording the transaction numbered `tx` in chain order (the numbers of a block's
+   * transactions may come in any order, e.g. its coinbase last).
+   */
+  begin(tx: number): void {
+    this.#tx = tx;
     this.#txCount++;
-    this.#utxoCount += outputs.length - spent.length;
-    const touched = new Set<number>();
-    for (const coin of spent) {
-      touched.add(coin.script);
-      const sample = this.#samples.get(coin.script);
-      if (sample) {
-        sample.balance -= coin.value;
-        sample.utxoCount--;
+  }
+
+  /** The current transaction spends a coin of `script` worth `value`. */
+  spend(script: number, value: number): void {
+    this.#utxoCount--;
+    this.#touch(script, -value, -1);
+  }
+
+  /** The current transaction pays `value` to `script` (an indexable output). */
+  pay(script: number, value: number): void {
+    this.#utxoCount++;
+    this.#touch(script, value, 1);
+  }
+
+  #touch(script: number, value: number, utxos: number): void {
+    let first = true;
+    if (script >= 0) {
+      if (script >= this.#stamps.length) {
+        const stamps = new Int32Array(Math.max(script + 1, 2 * this.#stamps.length));
+        stamps.set(this.#stamps);
+        this.#stamps = stamps;
       }
+      first = this.#stamps[script] !== this.#tx + 1;
+      this.#stamps[script] = this.#tx + 1;
     }
-    for (const output of outputs) {
-      touched.add(output.script);
-      const sample = this.#samples.get(output.script);
-      if (sample) {
-        sample.balance += output.value;
-        sample.utxoCount++;
-      }
+    if (first) this.#historyRows++;
+    const sample = this.#samples.get(script);
+    if (sample === undefined) return;
+    sample.balance += value;
+    sample.utxoCount += utxos;
+    if (!first) return;
+    sample.historyCount++;
+    if (sample.firstTx < 0 || this.#tx < sample.firstTx) sample.firstTx = this.#tx;
+    if (this.#tx > sample.lastTx) sample.lastTx = this.#tx;
+    if (!sample.touched) this.#touched.push(sample);
+    sample.touched = true;
+  }
+
+  /**
+   * Ends a block whose transactions are numbered from `firstTx`, with their txids packed 32
+   * bytes each in `txids`: the samples it touched learn their first and last txids.
+   */
+  endBlock(firstTx: number, txids: Uint8Array): void {
+    const txid = (tx: number) => txids.slice(32 * (tx - firstTx), 32 * (tx - firstTx + 1));
+    for (const sample of this.#touched) {
+      if (sample.firstTx >= firstTx) sample.firstTxid = txid(sample.firstTx);
+      sample.lastTxid = txid(sample.lastTx);
+      sample.touched = false;
     }
-    this.#historyRows += touched.size;
-    for (const script of touched) {
-      const sample = this.#samples.get(script);
-      if (!sample) continue;
-      sample.historyCount++;
-      sample.firstTxid ??= txid;
-      sample.lastTxid = txid;
-    }
+    this.#touched.length = 0;
   }
 
   /** The truth so far; samples never paid are left out. */

@@ -7,7 +7,15 @@ import {
   type Sha256Compress,
   type Sha256Functions,
 } from "./native_sha256.ts";
-import { compressInto, digestOf, INITIAL_STATE, sha256Small, writeBitLength } from "./sha256.ts";
+import {
+  compressInto,
+  digestInto,
+  digestOf,
+  INITIAL_STATE,
+  sha256Small,
+  typeScriptBlocks,
+  writeBitLength,
+} from "./sha256.ts";
 
 /**
  * Below this many bytes the TypeScript SHA-256 beats node:crypto, whose per-call overhead
@@ -28,9 +36,12 @@ export const portableSha256: Sha256 = (parts) => {
 /** The SHA-256 in use: OpenSSL's when it loads (native_sha256.ts), else the portable one. */
 export const sha256Engine: Sha256Functions & { name: string } = (() => {
   const native = loadNativeSha256();
-  return native
-    ? { name: "OpenSSL libcrypto (FFI)", ...native }
-    : { name: "TypeScript", hash: portableSha256, compress: compressInto };
+  return native ? { name: "OpenSSL libcrypto (FFI)", ...native } : {
+    name: "TypeScript",
+    hash: portableSha256,
+    compress: compressInto,
+    blocks: typeScriptBlocks,
+  };
 })();
 
 const hash = sha256Engine.hash;
@@ -44,6 +55,44 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
 /** SHA256d: SHA-256 applied twice, over the concatenation of `parts`. */
 export function sha256d(...parts: Uint8Array[]): Uint8Array {
   return hash([hash(parts)]);
+}
+
+const blocks = sha256Engine.blocks;
+const intoBlock = new Uint8Array(128);
+
+/**
+ * SHA256d of `bytes[start, end)` written to `out[at, at + 32)`, with no array made or copied
+ * but the last partial block: for hashing millions of messages where they lie (a generated
+ * chain's transactions and merkle nodes). `out` may overlap the message.
+ */
+export function sha256dInto(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  at: number,
+): void {
+  const state = blocks.state;
+  const block = intoBlock;
+  state.set(INITIAL_STATE);
+  let offset = start;
+  for (; offset + 64 <= end; offset += 64) blocks.compress(bytes, offset);
+  const tail = end - offset;
+  for (let i = 0; i < tail; i++) block[i] = bytes[offset + i];
+  block[tail] = 0x80;
+  const padded = tail < 56 ? 64 : 128;
+  block.fill(0, tail + 1, padded - 8);
+  writeBitLength(block, padded, end - start);
+  blocks.compress(block, 0);
+  if (padded === 128) blocks.compress(block, 64);
+  // The second SHA-256: the 32-byte digest and its padding make one block.
+  digestInto(state, block, 0);
+  block[32] = 0x80;
+  block.fill(0, 33, 56);
+  writeBitLength(block, 64, 32);
+  state.set(INITIAL_STATE);
+  blocks.compress(block, 0);
+  digestInto(state, out, at);
 }
 
 /** RIPEMD-160 of SHA-256: the hash inside P2PKH, P2SH and P2WPKH scripts. */

@@ -3,7 +3,7 @@
  * an odd level duplicates its last node.
  */
 import { concatBytes } from "./bytes.ts";
-import { sha256d } from "./hash.ts";
+import { sha256d, sha256dInto } from "./hash.ts";
 
 /** One level up: parents of `level`'s pairs. */
 function parentLevel(level: Uint8Array[]): Uint8Array[] {
@@ -20,6 +20,20 @@ export function merkleRoot(leaves: Uint8Array[]): Uint8Array {
   let level = leaves;
   while (level.length > 1) level = parentLevel(level);
   return level[0];
+}
+
+/**
+ * The merkle root of `count` leaves packed 32 bytes each at the start of `nodes`, computed in
+ * place (the leaves are overwritten) and left in `nodes[0, 32)`. `nodes` needs room for one
+ * node more than the leaves, where an odd level's last node is duplicated.
+ */
+export function packedMerkleRoot(nodes: Uint8Array, count: number): void {
+  if (count === 0) throw new RangeError("merkle root of no leaves");
+  if (nodes.length < 32 * (count + 1)) throw new RangeError("no room for a duplicated node");
+  for (let n = count; n > 1; n = (n + 1) >> 1) {
+    if (n & 1) nodes.copyWithin(32 * n, 32 * (n - 1), 32 * n);
+    for (let i = 0; i < n; i += 2) sha256dInto(nodes, 32 * i, 32 * i + 64, nodes, 16 * i);
+  }
 }
 
 /** The branch (sibling at each level, leaves up) proving the leaf at `index`, and the root. */

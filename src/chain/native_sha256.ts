@@ -27,10 +27,22 @@ export type Sha256 = (parts: readonly Uint8Array[]) => Uint8Array;
 /** Compresses the 64-byte block at `offset` of `bytes` into the chaining state `state`. */
 export type Sha256Compress = (state: Int32Array, bytes: Uint8Array, offset: number) => void;
 
+/**
+ * The block function on a chaining state of its own, for hashing many blocks in a row without
+ * copying the state in and out of each call as Sha256Compress does.
+ */
+export interface Sha256Blocks {
+  /** The chaining state `compress` updates. */
+  readonly state: Int32Array;
+  /** Compresses the 64-byte block at `offset` of `bytes` into `state`. */
+  compress(bytes: Uint8Array, offset: number): void;
+}
+
 /** A SHA-256 implementation: whole messages, and the block function for incremental use. */
 export interface Sha256Functions {
   hash: Sha256;
   compress: Sha256Compress;
+  blocks: Sha256Blocks;
 }
 
 function openLibrary(): Deno.DynamicLibrary<typeof SYMBOLS> | undefined {
@@ -51,7 +63,7 @@ function nativeSha256(library: Deno.DynamicLibrary<typeof SYMBOLS>): Sha256Funct
   // SHA256_CTX: the state h0…h7 (native-endian words) first, then counters and a buffer that
   // SHA256_Transform does not touch; 112 bytes in all.
   const context = new Uint8Array(128);
-  const state = new Uint32Array(context.buffer, 0, 8);
+  const state = new Int32Array(context.buffer, 0, 8);
   let scratch = new Uint8Array(1024);
   const compress: Sha256Compress = (words, bytes, offset) => {
     state.set(words);
@@ -79,7 +91,13 @@ function nativeSha256(library: Deno.DynamicLibrary<typeof SYMBOLS>): Sha256Funct
     }
     return digestOf(state);
   };
-  return { hash, compress };
+  const blocks: Sha256Blocks = {
+    state,
+    compress: (bytes, offset) => {
+      transform(context, offset === 0 ? bytes : bytes.subarray(offset, offset + 64));
+    },
+  };
+  return { hash, compress, blocks };
 }
 
 /** SHA-256("abc"), to check the library before trusting it. */

