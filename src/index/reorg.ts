@@ -53,8 +53,9 @@ export function unwindBlocks(store: IndexStore, count: number): Set<string> {
   if (bottom < 1) {
     throw new ReorgTooDeepError(`cannot unwind ${count} blocks from height ${top}`);
   }
-  // Undo records describe the tables; journaled blocks go into them first.
+  // Undo records describe the tables; journaled blocks and sync runs go into them first.
   store.mergeJournal();
+  store.finalizeRuns();
   const records: { height: number; record: UndoRecord }[] = [];
   for (let height = top; height >= bottom; height--) {
     const data = store.undo(height);

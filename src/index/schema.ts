@@ -4,9 +4,10 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import type { Network } from "../chain/networks.ts";
+import { RUNS_TABLE } from "./sync_runs.ts";
 
 /** Bumped whenever the layout changes; an older or newer file is refused, never rewritten. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** The database file inside DB_DIRECTORY. */
 export const DATABASE_FILE = "electrumx.sqlite";
@@ -29,6 +30,8 @@ export class IndexMismatchError extends Error {
  * - undo: per block of the reorg window, what is needed to unwind it without the daemon.
  * - journal: live blocks' history and UTXO rows, one entry per block, until merged into the
  *   tables above (journal.ts).
+ * - runs: the initial sync's flushes, as tables of their own until it catches up
+ *   (sync_runs.ts).
  */
 const TABLES = `
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value ANY) STRICT;
@@ -47,6 +50,7 @@ CREATE TABLE IF NOT EXISTS outpoint (
 CREATE TABLE IF NOT EXISTS undo (height INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS journal (
   seq INTEGER PRIMARY KEY, height INTEGER NOT NULL, data BLOB NOT NULL) STRICT;
+${RUNS_TABLE};
 `;
 
 /** Txids per row of the txids table: 126 fill a 4 KB page with one row and no overflow. */
@@ -72,7 +76,7 @@ export function openIndexDatabase(path: string, options: OpenOptions): DatabaseS
     const version = checkIdentity(db, path, options.network, !options.readOnly);
     if (!options.readOnly) db.exec(TABLES);
     if (version !== undefined && version !== SCHEMA_VERSION) {
-      // Version 2 lacked only the journal table, which TABLES just made.
+      // Versions 2 and 3 lacked only tables (journal, runs), which TABLES just made.
       db.prepare("UPDATE state SET value = ? WHERE key = 'schema_version'").run(SCHEMA_VERSION);
     }
     return db;
@@ -81,6 +85,13 @@ export function openIndexDatabase(path: string, options: OpenOptions): DatabaseS
     throw error;
   }
 }
+
+/**
+ * The memory map of a served index: SQLite caps it at its build's limit. During the initial
+ * sync the store turns it off: mapped pages count in the process's resident memory, and a
+ * sync reads more of the file than RAM should hold for it (IndexStore).
+ */
+export const MMAP_BYTES = 1099511627776;
 
 /** Settings of every connection to the index file, the indexer's and the maintainer's. */
 export function configureConnection(db: DatabaseSync, cacheMb: number): void {
@@ -92,7 +103,7 @@ export function configureConnection(db: DatabaseSync, cacheMb: number): void {
   // A commit by another connection empties this connection's cache; with the map, reading
   // the pages again costs a third as much (7,000 spent-output lookups: 88 → 66 ms after
   // another connection wrote, 150 → 71 ms cold). SQLite caps the size at its build's limit.
-  db.exec("PRAGMA mmap_size = 1099511627776");
+  db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
   // Checkpoints are the index's own business (IndexStore.checkpoint, maintainer.ts):
   // automatic ones would run inside a live block's commit, where they cost more than the
   // block (280 → 520 ms for a 3,000-tx block). This is only a backstop.
@@ -102,7 +113,7 @@ export function configureConnection(db: DatabaseSync, cacheMb: number): void {
 }
 
 /** Schema versions a writable open brings up to date. */
-const UPGRADABLE_VERSIONS = new Set([2]);
+const UPGRADABLE_VERSIONS = new Set([2, 3]);
 
 function readState(db: DatabaseSync, key: string): unknown {
   const hasState = db.prepare(

@@ -11,7 +11,14 @@ import { decodeHistoryRow } from "./history_rows.ts";
 import { encodeJournalEntry, JournalOverlay, mergeJournal } from "./journal.ts";
 import { RecentCommits } from "./recent_commits.ts";
 import { RowWriter, type ScriptRows, type UtxoEntry } from "./row_writer.ts";
-import { DATABASE_FILE, openIndexDatabase, SCHEMA_VERSION, TXIDS_PER_CHUNK } from "./schema.ts";
+import {
+  DATABASE_FILE,
+  MMAP_BYTES,
+  openIndexDatabase,
+  SCHEMA_VERSION,
+  TXIDS_PER_CHUNK,
+} from "./schema.ts";
+import { type OutpointCandidate, SyncRuns } from "./sync_runs.ts";
 
 export type { HistoryRows, UtxoEntry, UtxoRow } from "./row_writer.ts";
 
@@ -171,6 +178,8 @@ export class IndexStore {
   readonly #journal = new JournalOverlay();
   /** Sequence number of the last journal entry written by this process. */
   #journalSeq = 0;
+  /** The initial sync's flushes, until it catches up (sync_runs.ts). */
+  readonly #runs: SyncRuns;
 
   private constructor(
     db: DatabaseSync,
@@ -181,7 +190,11 @@ export class IndexStore {
     this.db = db;
     this.#sql = prepareStatements(db);
     this.#rows = new RowWriter(db);
+    this.#runs = new SyncRuns(db);
     this.#state = this.#loadState();
+    // A sync reads far more of the file than it should keep resident: no memory map until
+    // the index has caught up (mapped pages count in the process's RSS).
+    if (this.#state.firstSync) db.exec("PRAGMA mmap_size = 0");
     this.#txEnds = (this.#sql.txEnds.all() as { tx_end: number }[]).map((row) => row.tx_end);
     if (this.#txEnds.length !== this.#state.height + 1) {
       throw new Error(
@@ -293,12 +306,32 @@ export class IndexStore {
     this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
-  /** Records that the index has caught up with the daemon once. */
+  /**
+   * Records that the index has caught up with the daemon once: the initial sync's runs go into
+   * the final tables in the same transaction, and the file is mapped from then on.
+   */
   markSynced(): void {
     if (!this.#state.firstSync) return;
     const state = { ...this.#state, firstSync: false };
-    this.#transaction(() => this.#writeState(state));
+    this.#transaction(() => {
+      this.#runs.finalize(this.#rows);
+      this.#writeState(state);
+    });
     this.#state = state;
+    this.db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
+  }
+
+  /** Runs of the initial sync and rows the last flush's merges rewrote (for the log). */
+  get runStats() {
+    return this.#runs.stats;
+  }
+
+  /**
+   * Moves the initial sync's runs into the final tables now (before unwinding blocks, whose
+   * undo records describe the tables).
+   */
+  finalizeRuns(): void {
+    if (this.#runs.active) this.#transaction(() => this.#runs.finalize(this.#rows));
   }
 
   /** Writes a forward flush in one transaction, rows in key order. */
@@ -338,6 +371,8 @@ export class IndexStore {
       this.#appendTxids(txids);
       if (journal) {
         sql.insertJournal.run(journal, last.height, encodeJournalEntry(changes));
+      } else if (state.firstSync) {
+        this.#runs.write(changes);
       } else {
         mergeJournal(this.db, this.#rows);
         this.#rows.write(changes);
@@ -384,11 +419,9 @@ export class IndexStore {
     const prefix = txidPrefix(txid);
     const journaled = this.#journal.findUtxo(txid, vout, prefix, (txNum) => this.txid(txNum));
     if (journaled !== undefined) return journaled ?? undefined;
-    const candidates = this.#sql.findOutpoint.all(prefix, vout) as unknown as [
-      number,
-      Uint8Array,
-      number,
-    ][];
+    const candidates = this.#runs.active
+      ? this.#runs.outpointCandidates(prefix, vout)
+      : this.#sql.findOutpoint.all(prefix, vout) as unknown as OutpointCandidate[];
     for (const [txNum, hashX, value] of candidates) {
       if (candidates.length > 1 && !bytesEqual(this.txid(txNum) ?? new Uint8Array(), txid)) {
         continue;
@@ -539,7 +572,7 @@ export class IndexStore {
   historyTxNums(hashX: Uint8Array, limit = Number.MAX_SAFE_INTEGER): number[] {
     const rows = this.#sql.history.all(hashX) as unknown as [number, Uint8Array][];
     const txNums: number[] = [];
-    for (const [txNum, more] of rows) {
+    for (const [txNum, more] of [...rows, ...this.#runs.historyRows(hashX, 0)]) {
       if (txNums.length >= limit) break;
       decodeHistoryRow(txNum, more, txNums, limit);
     }
@@ -567,7 +600,9 @@ export class IndexStore {
     if (recent) return recent;
     const rows = this.#sql.historyFrom.all(hashX, txNum) as unknown as [number, Uint8Array][];
     const txNums: number[] = [];
-    for (const [first, more] of rows) decodeHistoryRow(first, more, txNums);
+    for (const [first, more] of [...rows, ...this.#runs.historyRows(hashX, txNum)]) {
+      decodeHistoryRow(first, more, txNums);
+    }
     this.#addJournaled(hashX, txNums, Number.MAX_SAFE_INTEGER, txNum);
     return txNums;
   }
@@ -580,11 +615,13 @@ export class IndexStore {
   #historyEntryCount(): number {
     const txNums: number[] = [];
     let total = 0;
-    for (const row of this.db.prepare("SELECT tx_num, more FROM history").iterate()) {
-      const { tx_num, more } = row as { tx_num: number; more: Uint8Array };
-      txNums.length = 0;
-      decodeHistoryRow(tx_num, more, txNums);
-      total += txNums.length;
+    for (const table of ["history", ...this.#runs.historyTables]) {
+      for (const row of this.db.prepare(`SELECT tx_num, more FROM ${table}`).iterate()) {
+        const { tx_num, more } = row as { tx_num: number; more: Uint8Array };
+        txNums.length = 0;
+        decodeHistoryRow(tx_num, more, txNums);
+        total += txNums.length;
+      }
     }
     // Blocks merged by another connection are in the tables already.
     return total + this.#journal.historyEntries(this.#unmergedSeqs());
@@ -621,17 +658,31 @@ export class IndexStore {
     const key = this.#journal.blocks > 0 ? toHex(hashX) : "";
     const journaled = key !== "" && this.#journal.touchesUtxos(key);
     // With journaled spends of the script, the first `limit` stored rows may not be enough.
-    const rows = this.#sql.utxos.all(hashX, journaled ? -1 : limit) as unknown as [
+    const rows = this.#sql.utxos.all(
+      hashX,
+      journaled || this.#runs.active ? -1 : limit,
+    ) as unknown as [
       number,
       number,
       number,
     ][];
     const stored = rows.map(([txNum, vout, value]) => ({ hashX, txNum, vout, value }));
+    if (this.#runs.active) return this.#withRunOutputs(hashX, stored).slice(0, limit);
     return journaled ? this.#journal.utxos(key, stored).slice(0, limit) : stored;
+  }
+
+  /** The tables' outputs of a script as the initial sync's runs leave them. */
+  #withRunOutputs(hashX: Uint8Array, stored: UtxoEntry[]): UtxoEntry[] {
+    const { created, spent } = this.#runs.scriptOutputs(hashX);
+    return stored.filter((o) => !spent.has(`${o.txNum}:${o.vout}`)).concat(created)
+      .sort((a, b) => a.txNum - b.txNum || a.vout - b.vout);
   }
 
   /** Confirmed balance of a script in satoshis. */
   balance(hashX: Uint8Array): number {
+    if (this.#runs.active) {
+      return this.#utxoEntries(hashX, Number.MAX_SAFE_INTEGER).reduce((sum, o) => sum + o.value, 0);
+    }
     const stored = () => (this.#sql.balance.get(hashX) as { total: number }).total;
     const key = this.#journal.blocks > 0 ? toHex(hashX) : "";
     if (key === "" || !this.#journal.touchesUtxos(key)) return stored();

@@ -51,6 +51,8 @@ export class ChainSync {
   /** Daemon height as last seen. */
   daemonHeight: number | null = null;
   #progress = { at: 0, height: 0, txCount: 0, bytes: 0, startedAt: 0 };
+  /** When the last initial-sync flush ended and the tx count then: each flush's interval. */
+  #lastFlush = { at: 0, txCount: 0 };
   #bytesSinceStart = 0;
 
   constructor(readonly options: SyncOptions) {
@@ -195,27 +197,49 @@ export class ChainSync {
     if (!liveMode) {
       this.#flushWithLog();
       if (store.height >= to && !this.#stopping) {
+        const started = performance.now();
+        const { historyRuns, utxoRuns } = store.runStats;
         store.markSynced();
-        log.info(`caught up with the daemon at height ${store.height}`);
+        store.checkpoint();
+        log.info(
+          `caught up with the daemon at height ${store.height}; ${historyRuns} history and ` +
+            `${utxoRuns} UTXO runs merged into the final tables in ${
+              ((performance.now() - started) / 1000).toFixed(1)
+            }s`,
+        );
       }
     }
   }
 
+  /**
+   * Flushes the initial sync's batch and logs it with the rate of the interval since the last
+   * flush, so that a slowdown shows as it happens.
+   */
   #flushWithLog(): void {
+    const { store, log } = this.options;
     const started = performance.now();
     const blocks = this.processor.pendingBlocks;
     if (blocks === 0) return;
+    const txs = this.processor.txCount - this.#lastFlush.txCount;
+    const interval = (started - this.#lastFlush.at) / 1000;
     this.processor.flush();
-    this.options.store.checkpoint();
-    this.options.log.info(
-      `flushed ${blocks} blocks to height ${this.options.store.height} in ${
-        ((performance.now() - started) / 1000).toFixed(1)
-      }s`,
+    store.checkpoint();
+    const ended = performance.now();
+    const { historyRuns, utxoRuns, mergedRows } = store.runStats;
+    log.info(
+      `flushed ${blocks} blocks (${txs.toLocaleString("en-US")} txs) to height ` +
+        `${store.height.toLocaleString("en-US")} in ${((ended - started) / 1000).toFixed(1)}s; ` +
+        `${Math.round(txs / interval).toLocaleString("en-US")} tx/s since the last flush; ` +
+        `runs: ${historyRuns} history, ${utxoRuns} UTXO (merged ${
+          mergedRows.toLocaleString("en-US")
+        } rows)`,
     );
+    this.#lastFlush = { at: ended, txCount: store.txCount };
   }
 
   #startProgress(): void {
     const now = performance.now();
+    this.#lastFlush = { at: now, txCount: this.options.store.txCount };
     this.#progress = {
       at: now,
       height: this.processor.height,

@@ -39,10 +39,17 @@ Deno.test("sync logs progress with rates and an ETA, flushes, catch-up and live 
       }
       assert.ok(
         lines.some((l) =>
-          /^INFO:BlockProcessor:flushed \d+ blocks to height \d+ in [\d.]+s$/.test(l)
+          /^INFO:BlockProcessor:flushed \d+ blocks \([\d,]+ txs\) to height [\d,]+ in [\d.]+s; [\d,]+ tx\/s since the last flush; runs: \d+ history, \d+ UTXO \(merged [\d,]+ rows\)$/
+            .test(l)
         ),
       );
-      assert.ok(lines.includes("INFO:BlockProcessor:caught up with the daemon at height 60"));
+      assert.ok(
+        lines.some((l) =>
+          /^INFO:BlockProcessor:caught up with the daemon at height 60; \d+ history and \d+ UTXO runs merged into the final tables in [\d.]+s$/
+            .test(l)
+        ),
+        lines.join("\n"),
+      );
 
       // Live mode: one line per block, with its size and apply time.
       lines.length = 0;
