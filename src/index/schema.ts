@@ -4,7 +4,6 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import type { Network } from "../chain/networks.ts";
-import { RUNS_TABLE } from "./sync_runs.ts";
 
 /** Bumped whenever the layout changes; an older or newer file is refused, never rewritten. */
 export const SCHEMA_VERSION = 4;
@@ -30,8 +29,8 @@ export class IndexMismatchError extends Error {
  * - undo: per block of the reorg window, what is needed to unwind it without the daemon.
  * - journal: live blocks' history and UTXO rows, one entry per block, until merged into the
  *   tables above (journal.ts).
- * - runs: the initial sync's flushes, as tables of their own until it catches up
- *   (sync_runs.ts).
+ * During the initial sync, the history, utxo and outpoint rows of each flush wait in tables of
+ * a file of their own (sync_runs.ts).
  */
 const TABLES = `
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value ANY) STRICT;
@@ -50,7 +49,6 @@ CREATE TABLE IF NOT EXISTS outpoint (
 CREATE TABLE IF NOT EXISTS undo (height INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS journal (
   seq INTEGER PRIMARY KEY, height INTEGER NOT NULL, data BLOB NOT NULL) STRICT;
-${RUNS_TABLE};
 `;
 
 /** Txids per row of the txids table: 126 fill a 4 KB page with one row and no overflow. */
@@ -76,7 +74,8 @@ export function openIndexDatabase(path: string, options: OpenOptions): DatabaseS
     const version = checkIdentity(db, path, options.network, !options.readOnly);
     if (!options.readOnly) db.exec(TABLES);
     if (version !== undefined && version !== SCHEMA_VERSION) {
-      // Versions 2 and 3 lacked only tables (journal, runs), which TABLES just made.
+      // Version 2 lacked only the journal table, which TABLES just made; version 3 files differ
+      // from version 4 only while in their initial sync, which version 4 keeps in runs.
       db.prepare("UPDATE state SET value = ? WHERE key = 'schema_version'").run(SCHEMA_VERSION);
     }
     return db;

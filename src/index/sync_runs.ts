@@ -17,18 +17,29 @@
  * order by SQLite's merge of ordered arms, an output and its tombstone cancelling each other.
  * A row is rewritten once per level, so the work per transaction grows with the logarithm of
  * the chain, not with the chain. When the sync catches up, `finalize` merges everything into
- * the history, utxo and outpoint tables (appends into empty tables on a first sync) and drops
- * the runs. Every step runs inside the caller's transaction (a flush's or the catch-up's), so
- * a crash leaves the runs of the last committed flush, and a restart carries on from them.
+ * the history, utxo and outpoint tables (appends into empty tables on a first sync).
+ *
+ * The runs live in a file of their own beside the index (RUNS_FILE, attached to the index's
+ * connection as `runs`), deleted once they are merged: dropped tables would leave the index
+ * file with as many free pages as the runs took. SQLite commits two files atomically only
+ * with a rollback journal, so a flush takes three transactions, and the index file's state
+ * says which runs count: (1) the new runs, each with the tx count it reaches, in the runs
+ * file; (2) headers, txids, undo records and the new tx count in the index file; (3) merges
+ * of runs, all of committed flushes. On opening, runs beyond the index's tx count (a crash
+ * between 1 and 2) or at or below the tx count the index says it merged runs to (a crash
+ * after the final merge) are dropped.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { BulkStatement } from "./bulk_statement.ts";
 import { inOutpointOrder, type RowWriter, type ScriptRows, type UtxoEntry } from "./row_writer.ts";
 
-/** The manifest of runs, in the index file. */
-export const RUNS_TABLE = `CREATE TABLE IF NOT EXISTS runs (
-  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, level INTEGER NOT NULL, rows INTEGER NOT NULL
-) STRICT`;
+/** The runs file, beside the index file. */
+export const RUNS_FILE = "electrumx-sync-runs.sqlite";
+
+/** The manifest of runs, in the runs file; tx_end: the tx count the run's data reaches. */
+const MANIFEST = `CREATE TABLE IF NOT EXISTS runs.manifest (
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, level INTEGER NOT NULL, rows INTEGER NOT NULL,
+  tx_end INTEGER NOT NULL) STRICT`;
 
 type RunKind = "history" | "utxo";
 
@@ -36,6 +47,7 @@ interface Run {
   id: number;
   level: number;
   rows: number;
+  txEnd: number;
 }
 
 /**
@@ -63,7 +75,7 @@ const COLUMNS: Record<RunKind, { create: string; names: string; key: string }> =
 };
 
 function tableName(kind: RunKind, id: number): string {
-  return `${kind}_run_${id}`;
+  return `runs.${kind}_run_${id}`;
 }
 
 /** A candidate output of an outpoint lookup: tx number, script, value. */
@@ -81,7 +93,10 @@ export interface RunStats {
   mergedRows: number;
 }
 
-/** The runs of an index file; every method runs inside the caller's write transaction. */
+/**
+ * The runs of an index's initial sync, in the runs file attached to the index's connection.
+ * Writing methods take their own transaction on the runs file unless said otherwise.
+ */
 export class SyncRuns {
   readonly #db: DatabaseSync;
   readonly #runs: Record<RunKind, Run[]> = { history: [], utxo: [] };
@@ -90,17 +105,55 @@ export class SyncRuns {
   #historyFrom: StatementSync | undefined;
   #mergedRows = 0;
 
-  constructor(db: DatabaseSync) {
+  /**
+   * Attaches the runs file at `path` to `db`, keeping the runs of committed flushes: those
+   * reaching at most `txCount` and beyond `mergedTo` (see the module comment).
+   */
+  constructor(db: DatabaseSync, path: string, txCount: number, mergedTo: number) {
     this.#db = db;
-    const rows = db.prepare("SELECT id, kind, level, rows FROM runs ORDER BY id").all() as {
-      id: number;
-      kind: RunKind;
-      level: number;
-      rows: number;
-    }[];
-    for (const { id, kind, level, rows: count } of rows) {
-      this.#runs[kind].push({ id, level, rows: count });
+    db.prepare("ATTACH DATABASE ? AS runs").run(path);
+    db.exec("PRAGMA runs.journal_mode = WAL");
+    // The runs must be on disk before the index file's commit that counts them.
+    db.exec("PRAGMA runs.synchronous = FULL");
+    db.exec(MANIFEST);
+    const rows = db.prepare("SELECT id, kind, level, rows, tx_end FROM runs.manifest ORDER BY id")
+      .all() as { id: number; kind: RunKind; level: number; rows: number; tx_end: number }[];
+    const stale: [RunKind, Run][] = [];
+    for (const { id, kind, level, rows: count, tx_end: txEnd } of rows) {
+      const run = { id, level, rows: count, txEnd };
+      if (txEnd > txCount || txEnd <= mergedTo) stale.push([kind, run]);
+      else this.#runs[kind].push(run);
       this.#nextId = id + 1;
+    }
+    if (stale.length > 0) {
+      this.#transaction(() => {
+        for (const [kind, run] of stale) this.#dropTable(kind, run.id);
+      });
+    }
+  }
+
+  /** Detaches the runs file and deletes it (once merged into the final tables). */
+  static discard(db: DatabaseSync, path: string): void {
+    if (db.prepare("SELECT 1 FROM pragma_database_list WHERE name = 'runs'").get()) {
+      db.exec("DETACH DATABASE runs");
+    }
+    for (const suffix of ["", "-wal", "-shm"]) {
+      try {
+        Deno.removeSync(path + suffix);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+  }
+
+  #transaction(body: () => void): void {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      body();
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      throw error;
     }
   }
 
@@ -122,10 +175,44 @@ export class SyncRuns {
     };
   }
 
-  /** Writes a flush's history and UTXO changes as new runs, then merges runs as due. */
-  write(rows: ScriptRows): void {
+  /**
+   * Writes a flush's history and UTXO changes as new runs reaching tx count `txEnd`, in one
+   * transaction (step 1 of a flush). Returns their ids, for {@link dropRuns} if the index
+   * file's commit fails.
+   */
+  append(rows: ScriptRows, txEnd: number): number[] {
     this.#mergedRows = 0;
-    const history = this.#create("history");
+    const ids: number[] = [];
+    this.#transaction(() => {
+      this.#write(rows, txEnd);
+      ids.push(this.#newest("history").id, this.#newest("utxo").id);
+    });
+    return ids;
+  }
+
+  /** Drops runs of a flush the index file did not commit. */
+  dropRuns(ids: readonly number[]): void {
+    this.#transaction(() => {
+      for (const kind of ["history", "utxo"] as const) {
+        this.#drop(kind, this.#runs[kind].filter((run) => ids.includes(run.id)));
+      }
+    });
+  }
+
+  /** Merges runs as due (step 3 of a flush). */
+  compact(): void {
+    this.#transaction(() => {
+      this.#compact("history");
+      this.#compact("utxo");
+    });
+  }
+
+  #newest(kind: RunKind): Run {
+    return this.#runs[kind][this.#runs[kind].length - 1];
+  }
+
+  #write(rows: ScriptRows, txEnd: number): void {
+    const history = this.#create("history", txEnd);
     const historyRows = new BulkStatement(
       this.#db,
       (values) => `INSERT INTO ${tableName("history", history.id)} VALUES ${values}`,
@@ -138,7 +225,7 @@ export class SyncRuns {
     historyRows.finish();
     this.#record("history", history);
 
-    const utxo = this.#create("utxo");
+    const utxo = this.#create("utxo", txEnd);
     const utxoRows = new BulkStatement(
       this.#db,
       (values) => `INSERT INTO ${tableName("utxo", utxo.id)} VALUES ${values}`,
@@ -167,8 +254,6 @@ export class SyncRuns {
     utxoRows.finish();
     utxo.rows = adds.length + spends.length;
     this.#record("utxo", utxo);
-    this.#compact("history");
-    this.#compact("utxo");
   }
 
   /**
@@ -241,26 +326,31 @@ export class SyncRuns {
   }
 
   /**
-   * Moves everything into the final tables and drops the runs: history rows and unspent
-   * outputs appended in key order (into empty tables on a first sync), outputs of the final
-   * tables that the runs spent deleted through `writer`.
+   * Moves everything into the final tables, inside the caller's transaction on the index file
+   * (which records the tx count merged to): history rows and unspent outputs streamed in key
+   * order from all runs at once (appended, into empty tables on a first sync); outputs of the
+   * final tables that the runs spent deleted through `writer`. The caller then drops the runs
+   * ({@link clear}) or the whole file.
    */
   finalize(writer: RowWriter): void {
-    this.#mergedRows = 0;
     const db = this.#db;
-    const history = this.#mergeAll("history");
-    if (history) {
+    const history = this.#runs.history;
+    if (history.length > 0) {
       db.exec(
-        `INSERT INTO history (hashx, tx_num, more) SELECT hashx, tx_num, more ` +
-          `FROM ${tableName("history", history.id)}`,
+        `INSERT INTO main.history (hashx, tx_num, more) ` +
+          this.#ordered("history", history),
       );
-      this.#drop("history", [history]);
     }
-    const utxo = this.#mergeAll("utxo");
-    if (utxo) {
-      const table = tableName("utxo", utxo.id);
+    const utxo = this.#runs.utxo;
+    if (utxo.length === 0) return;
+    // Outputs and the tombstones of their spends cancel: what is left is unspent, or the
+    // tombstone of an output in the final tables.
+    const merged = `SELECT prefix, vout, tx_num, hashx, value FROM (${
+      this.#ordered("utxo", utxo)
+    }) GROUP BY prefix, vout, tx_num HAVING count(*) = 1`;
+    if (db.prepare("SELECT 1 FROM main.outpoint LIMIT 1").get()) {
       const tombstones = db.prepare(
-        `SELECT prefix, vout, tx_num, hashx FROM ${table} WHERE value = ${TOMBSTONE}`,
+        `SELECT prefix, vout, tx_num, hashx FROM (${merged}) WHERE value = ${TOMBSTONE}`,
       ).all() as { prefix: number; vout: number; tx_num: number; hashx: Uint8Array }[];
       writer.write({
         history: () => {},
@@ -273,35 +363,45 @@ export class SyncRuns {
           value: 0,
         })),
       });
+    }
+    db.exec(
+      `INSERT INTO main.outpoint (prefix, vout, tx_num, hashx) ` +
+        `SELECT prefix, vout, tx_num, hashx FROM (${merged}) WHERE value >= 0`,
+    );
+    // The utxo table's order is by script: SQLite sorts, spilling to temporary files rather
+    // than memory (temp_store is MEMORY for the index's small temporary tables).
+    db.exec("PRAGMA temp_store = FILE");
+    try {
       db.exec(
-        `INSERT INTO outpoint (prefix, vout, tx_num, hashx) ` +
-          `SELECT prefix, vout, tx_num, hashx FROM ${table} WHERE value >= 0`,
+        `INSERT INTO main.utxo (hashx, tx_num, vout, value) ` +
+          `SELECT hashx, tx_num, vout, value FROM (${merged}) WHERE value >= 0 ` +
+          "ORDER BY hashx, tx_num, vout",
       );
-      // The utxo table's order is by script: SQLite sorts, spilling to temporary files
-      // rather than memory (temp_store is MEMORY for the index's small temporary tables).
-      db.exec("PRAGMA temp_store = FILE");
-      try {
-        db.exec(
-          `INSERT INTO utxo (hashx, tx_num, vout, value) ` +
-            `SELECT hashx, tx_num, vout, value FROM ${table} WHERE value >= 0 ` +
-            "ORDER BY hashx, tx_num, vout",
-        );
-      } finally {
-        db.exec("PRAGMA temp_store = MEMORY");
-      }
-      this.#drop("utxo", [utxo]);
+    } finally {
+      db.exec("PRAGMA temp_store = MEMORY");
     }
   }
 
-  /** All runs of a kind merged into one (none: undefined). */
-  #mergeAll(kind: RunKind): Run | undefined {
-    const runs = this.#runs[kind];
-    if (runs.length > 1) this.#merge(kind, runs.length, Math.max(...runs.map((r) => r.level)));
-    return this.#runs[kind][0];
+  /** Drops every run (after {@link finalize} committed). */
+  clear(): void {
+    this.#transaction(() => {
+      this.#drop("history", this.#runs.history);
+      this.#drop("utxo", this.#runs.utxo);
+    });
   }
 
-  #create(kind: RunKind): Run {
-    const run = { id: this.#nextId++, level: 0, rows: 0 };
+  /**
+   * The rows of `runs` merged in key order by SQLite as they stream: one ordered arm per run,
+   * no sort and no temporary B-tree.
+   */
+  #ordered(kind: RunKind, runs: readonly Run[]): string {
+    const { names, key } = COLUMNS[kind];
+    return runs.map(({ id }) => `SELECT ${names} FROM ${tableName(kind, id)}`)
+      .join(" UNION ALL ") + ` ORDER BY ${key}`;
+  }
+
+  #create(kind: RunKind, txEnd: number): Run {
+    const run = { id: this.#nextId++, level: 0, rows: 0, txEnd };
     this.#db.exec(
       `CREATE TABLE ${tableName(kind, run.id)} (${COLUMNS[kind].create}) STRICT, WITHOUT ROWID`,
     );
@@ -309,20 +409,23 @@ export class SyncRuns {
   }
 
   #record(kind: RunKind, run: Run): void {
-    this.#db.prepare("INSERT INTO runs (id, kind, level, rows) VALUES (?, ?, ?, ?)")
-      .run(run.id, kind, run.level, run.rows);
+    this.#db.prepare(
+      "INSERT INTO runs.manifest (id, kind, level, rows, tx_end) VALUES (?, ?, ?, ?, ?)",
+    ).run(run.id, kind, run.level, run.rows, run.txEnd);
     this.#runs[kind].push(run);
     this.#changed(kind);
   }
 
   #drop(kind: RunKind, runs: readonly Run[]): void {
     const ids = new Set(runs.map((run) => run.id));
-    for (const id of ids) {
-      this.#db.exec(`DROP TABLE ${tableName(kind, id)}`);
-      this.#db.prepare("DELETE FROM runs WHERE id = ?").run(id);
-    }
+    for (const id of ids) this.#dropTable(kind, id);
     this.#runs[kind] = this.#runs[kind].filter((run) => !ids.has(run.id));
     this.#changed(kind);
+  }
+
+  #dropTable(kind: RunKind, id: number): void {
+    this.#db.exec(`DROP TABLE IF EXISTS ${tableName(kind, id)}`);
+    this.#db.prepare("DELETE FROM runs.manifest WHERE id = ?").run(id);
   }
 
   #changed(kind: RunKind): void {
@@ -346,13 +449,10 @@ export class SyncRuns {
   #merge(kind: RunKind, count: number, level: number): void {
     const runs = this.#runs[kind];
     const inputs = runs.slice(runs.length - count);
-    const merged = this.#create(kind);
+    const merged = this.#create(kind, inputs[inputs.length - 1].txEnd);
     merged.level = level;
     const { names, key } = COLUMNS[kind];
-    // One ordered arm per run: SQLite merges them as they stream (no sort, no temporary
-    // B-tree), and the rows arrive in the new table's key order, so its pages are appended.
-    const ordered = inputs.map(({ id }) => `SELECT ${names} FROM ${tableName(kind, id)}`)
-      .join(" UNION ALL ") + ` ORDER BY ${key}`;
+    const ordered = this.#ordered(kind, inputs);
     const target = tableName(kind, merged.id);
     if (kind === "history") {
       this.#db.exec(`INSERT INTO ${target} SELECT * FROM (${ordered})`);

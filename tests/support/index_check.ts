@@ -36,7 +36,7 @@ export function assertIndexMatchesChain(store: IndexStore, blocks: Uint8Array[])
 }
 
 /** Every script's history, UTXOs and balance through the store's queries; the UTXO count. */
-function assertScripts(store: IndexStore, truth: ChainTruth): number {
+export function assertScripts(store: IndexStore, truth: ChainTruth): number {
   let historyRows = 0;
   let utxoRows = 0;
   for (const [key, script] of truth.scripts) {

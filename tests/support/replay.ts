@@ -4,14 +4,18 @@ import { ReplayChain } from "../../src/bench/replay_chain.ts";
 import { ReplayDaemon } from "../../src/bench/replay_daemon.ts";
 import { Daemon } from "../../src/daemon/daemon.ts";
 
-/** Runs `body` with a daemon client of a replay daemon serving `chainDir`, then stops both. */
+/**
+ * Runs `body` with a daemon client of a replay daemon serving `chainDir` (up to `height`, else
+ * all of it), then stops both.
+ */
 export async function withReplayDaemon(
   chainDir: string,
   body: (daemon: Daemon) => Promise<void>,
+  options: { height?: number } = {},
 ): Promise<void> {
   const stored = StoredChain.open(chainDir);
   const server = ReplayDaemon.start({
-    chain: new ReplayChain(stored, {}),
+    chain: new ReplayChain(stored, { height: options.height }),
     user: "user",
     password: "pass",
   });

@@ -1,0 +1,146 @@
+/**
+ * The initial sync's runs (sync_runs.ts) on a real index: queries answer exactly through the
+ * runs mid-sync, runs merge as they accumulate, runs of a flush the index file never committed
+ * and runs already merged into the tables are dropped on opening, and the catch-up leaves the
+ * final tables exact and no runs file behind.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { StoredChain, writeGeneratedChain } from "../../src/bench/chain_directory.ts";
+import { NETWORKS } from "../../src/chain/networks.ts";
+import { IndexStore } from "../../src/index/store.ts";
+import { ChainSync } from "../../src/index/sync.ts";
+import { RUNS_FILE } from "../../src/index/sync_runs.ts";
+import { LogSink } from "../../src/log.ts";
+import { ChainTruth } from "../support/chain_truth.ts";
+import { assertIndexMatchesChain, assertScripts } from "../support/index_check.ts";
+import { withReplayDaemon } from "../support/replay.ts";
+
+const BLOCKS = 70;
+
+function chainBlocks(chainDir: string, height: number): Uint8Array[] {
+  const stored = StoredChain.open(chainDir);
+  try {
+    return Array.from({ length: height + 1 }, (_, h) => stored.readBlock(h));
+  } finally {
+    stored.close();
+  }
+}
+
+/** The store's queries (through runs and tables) against the chain up to the store's tip. */
+function assertQueriesMatch(store: IndexStore, chainDir: string): void {
+  const truth = new ChainTruth();
+  truth.addBlocks(chainBlocks(chainDir, store.height));
+  assert.equal(store.txCount, truth.txCount, "tx count");
+  assertScripts(store, truth);
+}
+
+function manifestIds(dbDir: string): number[] {
+  const db = new DatabaseSync(`${dbDir}/${RUNS_FILE}`);
+  try {
+    return (db.prepare("SELECT id FROM manifest ORDER BY id").all() as { id: number }[])
+      .map((row) => row.id);
+  } finally {
+    db.close();
+  }
+}
+
+/** Syncs until `flushes` flushes were logged (or the tip), with small flushes. */
+async function syncFlushes(store: IndexStore, chainDir: string, flushes: number): Promise<void> {
+  let seen = 0;
+  let sync: ChainSync | undefined = undefined;
+  const log = new LogSink("INFO", "%(message)s", (line) => {
+    if (line.startsWith("flushed") && ++seen >= flushes) sync?.stop();
+  }).logger("BlockProcessor");
+  await withReplayDaemon(chainDir, async (daemon) => {
+    sync = new ChainSync({
+      daemon,
+      store,
+      log,
+      reorgLimit: 5,
+      cacheMb: 0.2,
+      workerFromBlocks: 1000,
+    });
+    await sync.catchUp();
+  });
+}
+
+Deno.test("the initial sync's runs answer queries, merge, survive crashes and become the tables", async (t) => {
+  const chainDir = await Deno.makeTempDir({ prefix: "electrumx-runs-chain-" });
+  const dbDir = await Deno.makeTempDir({ prefix: "electrumx-runs-db-" });
+  writeGeneratedChain(chainDir, { seed: 5, blocks: BLOCKS, shape: { txsPerBlock: 40 } });
+  let store = IndexStore.open(dbDir, NETWORKS.regtest);
+  try {
+    await t.step("mid-sync, queries read the runs; runs merge as they accumulate", async () => {
+      await syncFlushes(store, chainDir, 9);
+      assert.ok(store.state.firstSync, "still in the initial sync");
+      assert.ok(store.height > 0 && store.height < BLOCKS, `stopped mid-chain at ${store.height}`);
+      const { historyRuns, utxoRuns } = store.runStats;
+      assert.ok(utxoRuns > 0 && utxoRuns < 9, `9 flushes merged into ${utxoRuns} UTXO runs`);
+      assert.ok(historyRuns > 1 && historyRuns < 9, `and ${historyRuns} history runs`);
+      const tableRows = store.db.prepare("SELECT count(*) AS n FROM history").get() as {
+        n: number;
+      };
+      assert.equal(tableRows.n, 0, "nothing in the final tables yet");
+      assertQueriesMatch(store, chainDir);
+    });
+
+    await t.step("runs of a flush the index file did not commit are dropped", () => {
+      store.close();
+      // A crash between a flush's two commits: its runs are in the runs file, reaching a tx
+      // count the index file never recorded.
+      const runs = new DatabaseSync(`${dbDir}/${RUNS_FILE}`);
+      runs.exec(
+        "CREATE TABLE utxo_run_9999 (prefix INTEGER NOT NULL, vout INTEGER NOT NULL, " +
+          "tx_num INTEGER NOT NULL, hashx BLOB NOT NULL, value INTEGER NOT NULL, " +
+          "PRIMARY KEY (prefix, vout, tx_num)) STRICT, WITHOUT ROWID",
+      );
+      runs.exec("INSERT INTO manifest VALUES (9999, 'utxo', 0, 0, 1000000000)");
+      runs.close();
+      store = IndexStore.open(dbDir, NETWORKS.regtest);
+      assert.ok(!manifestIds(dbDir).includes(9999), "the uncommitted run is gone");
+      assertQueriesMatch(store, chainDir);
+    });
+
+    await t.step("runs already merged into the tables are dropped", () => {
+      // As before unwinding blocks: the runs go into the tables mid-sync. A crash before the
+      // runs were dropped leaves them beside the merged tables; they must not count twice.
+      store.close();
+      const saved = Deno.readFileSync(`${dbDir}/${RUNS_FILE}`);
+      store = IndexStore.open(dbDir, NETWORKS.regtest);
+      store.finalizeRuns();
+      assert.equal(store.runStats.utxoRuns, 0);
+      store.close();
+      Deno.writeFileSync(`${dbDir}/${RUNS_FILE}`, saved);
+      store = IndexStore.open(dbDir, NETWORKS.regtest);
+      assert.deepEqual(manifestIds(dbDir), [], "the merged runs are gone");
+      assertQueriesMatch(store, chainDir);
+    });
+
+    await t.step(
+      "more runs over non-empty tables, then the catch-up builds the tables",
+      async () => {
+        await syncFlushes(store, chainDir, 3);
+        assert.ok(store.runStats.utxoRuns > 0 && store.state.firstSync);
+        assertQueriesMatch(store, chainDir);
+        await syncFlushes(store, chainDir, Number.MAX_SAFE_INTEGER);
+        assert.equal(store.state.firstSync, false, "caught up");
+        assert.equal(store.runStats.utxoRuns, 0);
+        assert.throws(() => Deno.statSync(`${dbDir}/${RUNS_FILE}`), Deno.errors.NotFound);
+        assertIndexMatchesChain(store, chainBlocks(chainDir, BLOCKS));
+      },
+    );
+
+    await t.step("a runs file left by a crash after the catch-up is deleted", () => {
+      store.close();
+      Deno.writeFileSync(`${dbDir}/${RUNS_FILE}`, new Uint8Array(0));
+      store = IndexStore.open(dbDir, NETWORKS.regtest);
+      assert.throws(() => Deno.statSync(`${dbDir}/${RUNS_FILE}`), Deno.errors.NotFound);
+      assertIndexMatchesChain(store, chainBlocks(chainDir, BLOCKS));
+    });
+  } finally {
+    store.close();
+    await Deno.remove(chainDir, { recursive: true });
+    await Deno.remove(dbDir, { recursive: true });
+  }
+});
