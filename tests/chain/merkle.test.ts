@@ -7,7 +7,12 @@ import assert from "node:assert/strict";
 import { fromHex, hashToHex, hexToHash } from "../../src/chain/bytes.ts";
 import { sha256d } from "../../src/chain/hash.ts";
 import { parseHeader } from "../../src/chain/header.ts";
-import { merkleBranch, merkleRoot, rootFromBranch } from "../../src/chain/merkle.ts";
+import {
+  merkleBranch,
+  merkleRoot,
+  packedMerkleRoot,
+  rootFromBranch,
+} from "../../src/chain/merkle.ts";
 import { readJsonFixture } from "./fixtures.ts";
 
 const BLOCK_100000_TXIDS = [
@@ -112,4 +117,19 @@ Deno.test("branches of real blocks with 16 and 374 transactions", () => {
       );
     }
   }
+});
+
+Deno.test("the packed merkle root, computed in place, equals merkleRoot for 1 to 40 leaves", () => {
+  for (let count = 1; count <= 40; count++) {
+    const leaves = Array.from({ length: count }, (_, i) => sha256d(Uint8Array.of(i, count)));
+    const nodes = new Uint8Array(32 * (count + 1));
+    leaves.forEach((leaf, i) => nodes.set(leaf, 32 * i));
+    packedMerkleRoot(nodes, count);
+    assert.equal(
+      hashToHex(nodes.subarray(0, 32)),
+      hashToHex(merkleRoot(leaves)),
+      `${count} leaves`,
+    );
+  }
+  assert.throws(() => packedMerkleRoot(new Uint8Array(64), 2), RangeError);
 });

@@ -1,9 +1,23 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { toHex } from "../../src/chain/bytes.ts";
-import { portableSha256, sha256, sha256Engine, Sha256Text } from "../../src/chain/hash.ts";
-import { loadNativeSha256, type Sha256 } from "../../src/chain/native_sha256.ts";
-import { compressInto, sha256Small } from "../../src/chain/sha256.ts";
+import {
+  portableSha256,
+  sha256,
+  sha256d,
+  sha256dInto,
+  sha256Engine,
+  Sha256Text,
+} from "../../src/chain/hash.ts";
+import { loadNativeSha256, type Sha256, type Sha256Blocks } from "../../src/chain/native_sha256.ts";
+import {
+  compressInto,
+  digestOf,
+  INITIAL_STATE,
+  sha256Small,
+  typeScriptBlocks,
+  writeBitLength,
+} from "../../src/chain/sha256.ts";
 
 Deno.test("TypeScript SHA-256 matches the standard vectors", () => {
   const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -85,5 +99,41 @@ for (
       assert.equal(fork.hex(), whole.copy().update("fork").digest("hex"));
     }
     assert.equal(new Sha256Text(compress).hex(), createHash("sha256").digest("hex"));
+  });
+}
+
+Deno.test("SHA256d into a buffer equals sha256d at any offset and length, and may overwrite its input", () => {
+  const data = new Uint8Array(400).map((_, i) => (i * 29 + 3) & 0xff);
+  const out = new Uint8Array(40);
+  for (const start of [0, 1, 63]) {
+    for (let length = 0; start + length <= 400; length += start === 0 ? 1 : 7) {
+      sha256dInto(data, start, start + length, out, 5);
+      const expected = toHex(sha256d(data.subarray(start, start + length)));
+      assert.equal(toHex(out.subarray(5, 37)), expected, `${length} bytes at ${start}`);
+    }
+  }
+  const node = data.slice(0, 64);
+  sha256dInto(node, 0, 64, node, 0);
+  assert.equal(toHex(node.subarray(0, 32)), toHex(sha256d(data.subarray(0, 64))));
+});
+
+const blockFunctions: [string, Sha256Blocks][] = [
+  ["TypeScript", typeScriptBlocks],
+  ...(native ? [["OpenSSL", native.blocks] as [string, Sha256Blocks]] : []),
+];
+for (const [name, blocks] of blockFunctions) {
+  Deno.test(`the ${name} block function updates its own state: SHA-256 of a two-block message`, () => {
+    const message = new Uint8Array(70).map((_, i) => i);
+    const padded = new Uint8Array(128);
+    padded.set(message);
+    padded[70] = 0x80;
+    writeBitLength(padded, 128, 70);
+    blocks.state.set(INITIAL_STATE);
+    blocks.compress(padded, 0);
+    blocks.compress(padded, 64);
+    assert.equal(
+      toHex(digestOf(blocks.state)),
+      toHex(createHash("sha256").update(message).digest()),
+    );
   });
 }
