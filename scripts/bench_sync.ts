@@ -36,6 +36,7 @@ const USAGE = `usage: bench_sync.ts [options]
                        takes 0.54 GB a million transactions: 10.9 GB for 20M, 27 GB for 50M)
   --results DIR        where the JSON results go (default bench/results)
   --keep-db            keep each run's database (under the results directory)
+  --profile DIR        write a CPU profile of each sync process into DIR (deno --cpu-prof)
   --quiet              no sync progress lines
   --help               this text`;
 
@@ -83,6 +84,8 @@ interface Settings {
   results: string;
   keepDb: boolean;
   quiet: boolean;
+  /** Directory for a CPU profile of each sync process (--cpu-prof). */
+  profile?: string;
 }
 
 /** Peak resident set size since the last reset, in bytes (Linux), else undefined. */
@@ -154,6 +157,7 @@ async function syncInWorker(url: string, chain: string, settings: Settings): Pro
   const args = [
     "run",
     "--allow-all",
+    ...(settings.profile ? ["--cpu-prof", `--cpu-prof-dir=${settings.profile}`] : []),
     new URL(import.meta.url).pathname,
     "--worker-daemon",
     url,
@@ -263,6 +267,7 @@ async function main(): Promise<void> {
     chains: { type: "string" },
     results: { type: "string" },
     "keep-db": { type: "boolean" },
+    profile: { type: "string" },
     quiet: { type: "boolean" },
     help: { type: "boolean" },
     "worker-daemon": { type: "string" },
@@ -292,6 +297,7 @@ async function main(): Promise<void> {
     results: values.results ?? "bench/results",
     keepDb: values["keep-db"] ?? false,
     quiet: values.quiet ?? false,
+    profile: values.profile,
   };
   if (values["worker-daemon"] && values["worker-chain"]) {
     const figures = await syncOnce(values["worker-daemon"], values["worker-chain"], settings);
