@@ -44,10 +44,10 @@ const VOUT_KIND_WORD = 9;
 const VOUT_MASK = 0xffffff;
 
 /**
- * Coins as fixed-size records in growable typed arrays. As objects, each with its own txid
- * array (an ArrayBuffer costs 0.4–1.2 µs to allocate in Deno), coins cost the generator more
- * in allocation and garbage collection than all else; a record costs 48 bytes and a copy of
- * 11 words to move.
+ * Coins as fixed-size records in growable typed arrays. As objects, each with a txid array of
+ * its own (an ArrayBuffer costs 0.4–1.2 µs to allocate in Deno), they cost an allocation per
+ * output and millions of objects for the garbage collector to trace; a record costs 48 bytes
+ * and a copy of 11 words to move.
  */
 export class CoinRecords {
   #words: Int32Array;
