@@ -341,7 +341,8 @@ export class IndexStore {
 
   /** Runs of the initial sync and rows the last flush's merges rewrote (for the log). */
   get runStats(): RunStats {
-    return this.#runs?.stats ?? { historyRuns: 0, utxoRuns: 0, mergedRows: 0 };
+    return this.#runs?.stats ??
+      { historyRuns: 0, utxoRuns: 0, mergedRows: 0, writeSeconds: 0, mergeSeconds: 0 };
   }
 
   /**

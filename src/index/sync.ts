@@ -223,12 +223,16 @@ export class ChainSync {
     const txs = this.processor.txCount - this.#lastFlush.txCount;
     const interval = (started - this.#lastFlush.at) / 1000;
     this.processor.flush();
+    const flushed = performance.now();
     store.checkpoint();
     const ended = performance.now();
-    const { historyRuns, utxoRuns, mergedRows } = store.runStats;
+    const { historyRuns, utxoRuns, mergedRows, writeSeconds, mergeSeconds } = store.runStats;
+    const seconds = (ms: number) => (ms / 1000).toFixed(1);
     log.info(
       `flushed ${blocks} blocks (${txs.toLocaleString("en-US")} txs) to height ` +
-        `${store.height.toLocaleString("en-US")} in ${((ended - started) / 1000).toFixed(1)}s; ` +
+        `${store.height.toLocaleString("en-US")} in ${seconds(ended - started)}s (runs ` +
+        `${writeSeconds.toFixed(1)}s, merges ${mergeSeconds.toFixed(1)}s, checkpoint ` +
+        `${seconds(ended - flushed)}s); ` +
         `${Math.round(txs / interval).toLocaleString("en-US")} tx/s since the last flush; ` +
         `runs: ${historyRuns} history, ${utxoRuns} UTXO (merged ${
           mergedRows.toLocaleString("en-US")

@@ -14,7 +14,10 @@ import { HASHX_LENGTH } from "../chain/script.ts";
 const EMPTY = -1;
 const DELETED = -2;
 
-/** Reads an entry's fields; valid until the next change to the cache. */
+/**
+ * An entry's fields. The cache hands out one object it reuses (an allocation per spend costs
+ * more than the lookup): read it before the next call.
+ */
 export interface CachedOutput {
   txIndex: number;
   vout: number;
@@ -36,8 +39,8 @@ function slotHash(txid: Uint8Array, offset: number, vout: number): number {
   return (word ^ Math.imul(vout + 1, 0x9e3779b1)) >>> 0;
 }
 
-/** Bytes per entry slot: the fields below plus two hash slots. */
-export const UTXO_CACHE_BYTES_PER_ENTRY = 4 + 4 + 8 + HASHX_LENGTH + 1 + 8;
+/** Bytes per entry: the fields below plus two hash slots of an entry number and a tag each. */
+export const UTXO_CACHE_BYTES_PER_ENTRY = 4 + 4 + 8 + HASHX_LENGTH + 1 + 16;
 
 export class UtxoCache {
   #capacity: number;
@@ -48,8 +51,20 @@ export class UtxoCache {
   #value: Float64Array;
   #hashX: Uint8Array;
   #alive: Uint8Array;
+  /**
+   * The hash table: per slot, the entry number (or EMPTY / DELETED) and the slot hash as a tag,
+   * side by side, so a probe reads one cache line and only a matching tag reads the entry and
+   * its txid (each a random access into arrays of hundreds of MB).
+   */
   #slots: Int32Array;
   #mask: number;
+  readonly #found: CachedOutput = {
+    txIndex: 0,
+    vout: 0,
+    value: 0,
+    hashXs: new Uint8Array(0),
+    hashXOffset: 0,
+  };
 
   constructor(readonly txids: TxidSource, initialCapacity = 1 << 16) {
     this.#capacity = initialCapacity;
@@ -58,7 +73,7 @@ export class UtxoCache {
     this.#value = new Float64Array(initialCapacity);
     this.#hashX = new Uint8Array(initialCapacity * HASHX_LENGTH);
     this.#alive = new Uint8Array(initialCapacity);
-    this.#slots = new Int32Array(initialCapacity * 2).fill(EMPTY);
+    this.#slots = new Int32Array(initialCapacity * 4).fill(EMPTY);
     this.#mask = initialCapacity * 2 - 1;
   }
 
@@ -92,40 +107,39 @@ export class UtxoCache {
   take(txidBytes: Uint8Array, txidOffset: number, vout: number): CachedOutput | undefined {
     const slot = this.#find(txidBytes, txidOffset, vout);
     if (slot < 0) return undefined;
-    const entry = this.#slots[slot];
-    this.#slots[slot] = DELETED;
+    const entry = this.#slots[2 * slot];
+    this.#slots[2 * slot] = DELETED;
     this.#alive[entry] = 0;
     this.#live--;
-    return {
-      txIndex: this.#txIndex[entry],
-      vout: this.#vout[entry],
-      value: this.#value[entry],
-      hashXs: this.#hashX,
-      hashXOffset: entry * HASHX_LENGTH,
-    };
+    return this.#fields(entry);
   }
 
   /** Calls `visit` for every output held, in the order they were added. */
   forEach(visit: (output: CachedOutput) => void): void {
     for (let entry = 0; entry < this.#count; entry++) {
-      if (!this.#alive[entry]) continue;
-      visit({
-        txIndex: this.#txIndex[entry],
-        vout: this.#vout[entry],
-        value: this.#value[entry],
-        hashXs: this.#hashX,
-        hashXOffset: entry * HASHX_LENGTH,
-      });
+      if (this.#alive[entry]) visit(this.#fields(entry));
     }
+  }
+
+  #fields(entry: number): CachedOutput {
+    const found = this.#found;
+    found.txIndex = this.#txIndex[entry];
+    found.vout = this.#vout[entry];
+    found.value = this.#value[entry];
+    found.hashXs = this.#hashX;
+    found.hashXOffset = entry * HASHX_LENGTH;
+    return found;
   }
 
   #find(txidBytes: Uint8Array, txidOffset: number, vout: number): number {
     const source = this.txids.bytes;
-    let slot = slotHash(txidBytes, txidOffset, vout) & this.#mask;
+    const slots = this.#slots;
+    const hash = slotHash(txidBytes, txidOffset, vout) | 0;
+    let slot = hash & this.#mask;
     while (true) {
-      const entry = this.#slots[slot];
+      const entry = slots[2 * slot];
       if (entry === EMPTY) return -1;
-      if (entry >= 0 && this.#vout[entry] === vout) {
+      if (entry >= 0 && slots[2 * slot + 1] === hash && this.#vout[entry] === vout) {
         const at = this.#txIndex[entry] * 32;
         let same = true;
         for (let i = 0; i < 32; i++) {
@@ -141,9 +155,12 @@ export class UtxoCache {
   }
 
   #insertSlot(entry: number, txidBytes: Uint8Array, txidOffset: number): void {
-    let slot = slotHash(txidBytes, txidOffset, this.#vout[entry]) & this.#mask;
-    while (this.#slots[slot] >= 0) slot = (slot + 1) & this.#mask;
-    this.#slots[slot] = entry;
+    const slots = this.#slots;
+    const hash = slotHash(txidBytes, txidOffset, this.#vout[entry]) | 0;
+    let slot = hash & this.#mask;
+    while (slots[2 * slot] >= 0) slot = (slot + 1) & this.#mask;
+    slots[2 * slot] = entry;
+    slots[2 * slot + 1] = hash;
   }
 
   /** Drops spent entries and, when still more than half full, doubles the capacity. */
@@ -172,7 +189,7 @@ export class UtxoCache {
     this.#hashX = hashX;
     this.#alive = new Uint8Array(capacity).fill(1, 0, kept);
     this.#count = kept;
-    this.#slots = new Int32Array(capacity * 2).fill(EMPTY);
+    this.#slots = new Int32Array(capacity * 4).fill(EMPTY);
     this.#mask = capacity * 2 - 1;
     const source = this.txids.bytes;
     for (let entry = 0; entry < kept; entry++) {

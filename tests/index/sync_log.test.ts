@@ -39,7 +39,7 @@ Deno.test("sync logs progress with rates and an ETA, flushes, catch-up and live 
       }
       assert.ok(
         lines.some((l) =>
-          /^INFO:BlockProcessor:flushed \d+ blocks \([\d,]+ txs\) to height [\d,]+ in [\d.]+s; [\d,]+ tx\/s since the last flush; runs: \d+ history, \d+ UTXO \(merged [\d,]+ rows\)$/
+          /^INFO:BlockProcessor:flushed \d+ blocks \([\d,]+ txs\) to height [\d,]+ in [\d.]+s \(runs [\d.]+s, merges [\d.]+s, checkpoint [\d.]+s\); [\d,]+ tx\/s since the last flush; runs: \d+ history, \d+ UTXO \(merged [\d,]+ rows\)$/
             .test(l)
         ),
       );
