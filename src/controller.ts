@@ -6,6 +6,7 @@ import { sha256Engine } from "./chain/hash.ts";
 import {
   type AdminBackend,
   adminMethods,
+  backupSummary,
   getinfo,
   type PeerCounts,
   type SessionSummary,
@@ -22,6 +23,7 @@ import { disconnectSessions, toggleSessionLogging } from "./admin/session_comman
 import { formatCacheStats } from "./electrum/caches.ts";
 import { ElectrumServer } from "./electrum/server.ts";
 import { PeerManager } from "./peers/peer_manager.ts";
+import { BackupError, type BackupResult, IndexBackup } from "./index/backup.ts";
 import { Mempool } from "./index/mempool.ts";
 import { IndexMaintainer } from "./index/maintainer.ts";
 import { IndexStore } from "./index/store.ts";
@@ -45,6 +47,9 @@ export class Controller implements AdminBackend {
   #store?: IndexStore;
   #maintainer?: IndexMaintainer;
   #pendingReorg?: number;
+  #backup?: IndexBackup;
+  /** A maintenance round was put off for the backup. */
+  #maintenanceOwed = false;
   #electrum?: ElectrumServer;
   #peers?: PeerManager;
   #timers: ReturnType<typeof setInterval>[] = [];
@@ -139,6 +144,7 @@ export class Controller implements AdminBackend {
       this.#log.critical((error as Error).message);
       return 1;
     } finally {
+      this.#backup?.cancel("the server is stopping");
       for (const timer of this.#timers) clearInterval(timer);
       await this.#peers?.stop();
       await this.#electrum?.stop();
@@ -246,14 +252,7 @@ export class Controller implements AdminBackend {
           if (tipChanged) this.#log.info(line);
           else this.#log.debug(line);
         }
-        // Off the path from block to notification, and off this thread: the journaled blocks
-        // into the tables, the WAL back into the database.
-        if (tipChanged) {
-          maintainer.request(store.journalSeq).then(
-            ({ merged }) => store.journalMerged(merged.seq),
-            () => {},
-          );
-        }
+        if (tipChanged) this.#maintain(store, maintainer);
       } catch (error) {
         if (!(error instanceof DaemonRpcError)) throw error;
         this.#log.warning(`${error.message}; retrying`);
@@ -265,6 +264,23 @@ export class Controller implements AdminBackend {
       await Promise.race([new Promise((resolve) => setTimeout(resolve, pause)), this.#wakeup]);
       this.#wakeup = this.#newWakeup();
     }
+  }
+
+  /**
+   * Off the path from block to notification, and off this thread: the journaled blocks into the
+   * tables, the WAL back into the database. Not while a backup runs: the round's checkpoint
+   * would wait for the backup's read snapshot for its busy timeout (5 s) and the next block for
+   * the round, so the round comes after the backup.
+   */
+  #maintain(store: IndexStore, maintainer: IndexMaintainer): void {
+    if (this.#backup) {
+      this.#maintenanceOwed = true;
+      return;
+    }
+    maintainer.request(store.journalSeq).then(
+      ({ merged }) => store.journalMerged(merged.seq),
+      () => {},
+    );
   }
 
   // ---- AdminBackend --------------------------------------------------------------------
@@ -377,6 +393,36 @@ export class Controller implements AdminBackend {
   scheduleReorg(count: number): void {
     this.#pendingReorg = count;
     this.#wake();
+  }
+
+  async backup(path: string): Promise<BackupResult> {
+    const store = this.store;
+    if (this.#stopping) throw new AdminCommandError("the server is stopping");
+    if (this.#backup) throw new AdminCommandError(`a backup to ${this.#backup.path} is running`);
+    let backup: IndexBackup;
+    try {
+      backup = IndexBackup.start(store.path, path);
+    } catch (error) {
+      if (error instanceof BackupError) throw new AdminCommandError(error.message);
+      throw error;
+    }
+    this.#backup = backup;
+    this.#log.info(`backing up the index to ${path}`);
+    try {
+      const result = await backup.done;
+      this.#log.info(backupSummary(result));
+      return result;
+    } catch (error) {
+      this.#log.warning(`backup to ${path} failed: ${(error as Error).message}`);
+      if (error instanceof BackupError) throw new AdminCommandError(error.message);
+      throw error;
+    } finally {
+      this.#backup = undefined;
+      if (this.#maintenanceOwed && !this.#stopping && this.#maintainer) {
+        this.#maintenanceOwed = false;
+        this.#maintain(store, this.#maintainer);
+      }
+    }
   }
 
   extraInfo(): Record<string, unknown> {

@@ -2,6 +2,7 @@
  * The admin commands the client knows: their arguments and the named parameters sent for
  * them (docs/admin.md, "The client"). The server side implements the same names.
  */
+import { resolve } from "node:path";
 
 /** How the client renders a command's result. */
 export type Rendering = "json" | "lines" | "table";
@@ -22,6 +23,8 @@ export interface AdminCommand {
   summary: string;
   arguments: AdminArgument[];
   rendering: Rendering;
+  /** Seconds the client waits for the result unless given --timeout (default 30). */
+  timeoutSeconds?: number;
   /** Named parameters from the parsed positional arguments and options. */
   params(args: unknown[], options: { limit?: number }): Record<string, unknown>;
 }
@@ -122,6 +125,20 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
     }],
     rendering: "json",
     params: (args) => ({ count: args[0] === undefined ? 3 : Number(args[0]) }),
+  },
+  {
+    name: "backup",
+    summary: "write a consistent copy of the index to a new file, while serving",
+    arguments: [{
+      name: "path",
+      syntax: "<path>",
+      description: "the new file, which the server writes: a place it may write to",
+    }],
+    rendering: "json",
+    // A copy of a large index takes minutes.
+    timeoutSeconds: 86400,
+    // The server's working directory is not the operator's: relative paths are resolved here.
+    params: (args) => ({ path: resolve(String(args[0])) }),
   },
   {
     name: "stop",

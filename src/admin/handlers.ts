@@ -4,8 +4,9 @@
  * They act through AdminBackend, which the controller implements; they never touch sockets.
  */
 import type { Network } from "../chain/networks.ts";
+import type { BackupResult } from "../index/backup.ts";
 import type { IndexStore } from "../index/store.ts";
-import { formatDuration } from "./format.ts";
+import { formatDuration, withSeparators } from "./format.ts";
 import { queryLines } from "./query.ts";
 import { AdminCommandError, type AdminMethod } from "./rpc_server.ts";
 
@@ -54,6 +55,8 @@ export interface AdminBackend {
   /** Replaces the daemon URLs (empty: the configured DAEMON_URL); returns the current one. */
   setDaemonUrl(text: string): string;
   scheduleReorg(count: number): void;
+  /** Copies the index into the new file `path` (index/backup.ts); throws AdminCommandError. */
+  backup(path: string): Promise<BackupResult>;
   stop(reason: string): void;
   /** Extra getinfo keys (version, coin, request counts, …). */
   extraInfo(): Record<string, unknown>;
@@ -73,6 +76,12 @@ function nonNegativeInteger(value: unknown): number {
     throw new AdminCommandError(`${JSON.stringify(value)} should be a non-negative integer`);
   }
   return number;
+}
+
+/** What a finished backup is reported as, to the operator and in the log. */
+export function backupSummary(result: BackupResult): string {
+  return `backup of height ${withSeparators(result.height)} written to ${result.path}: ` +
+    `${withSeparators(result.bytes)} bytes in ${(result.milliseconds / 1000).toFixed(1)} s`;
 }
 
 /** The getinfo object: the keys ElectrumX documents, then extras (docs/admin.md, getinfo). */
@@ -173,6 +182,21 @@ export function adminMethods(backend: AdminBackend): Map<string, AdminMethod> {
           }
           backend.scheduleReorg(count);
           return `scheduled a reorg of ${count.toLocaleString("en-US")} blocks`;
+        },
+      },
+    ],
+    [
+      "backup",
+      {
+        params: [{ name: "path" }],
+        run: async (a) => {
+          if (typeof a.path !== "string") throw new AdminCommandError("path must be a string");
+          // During the initial sync each flush ends with a checkpoint on the server's thread,
+          // which would wait for the backup's snapshot.
+          if (backend.store.state.firstSync) {
+            throw new AdminCommandError("the index is still in its initial sync");
+          }
+          return backupSummary(await backend.backup(a.path));
         },
       },
     ],

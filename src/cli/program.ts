@@ -59,7 +59,11 @@ function rpcCommand(status: ExitStatus): Command {
       "admin port [default: $RPC_PORT, else 8000]",
       parseInteger("port", 1, 65535),
     )
-    .option("--timeout <seconds>", "whole-operation timeout", parseInteger("timeout", 1, 86400), 30)
+    .option(
+      "--timeout <seconds>",
+      "whole-operation timeout [default: 30; backup: 86400]",
+      parseInteger("timeout", 1, 86400),
+    )
     .option("--json", "print the result as JSON, whatever the command");
   for (const admin of ADMIN_COMMANDS) {
     const sub = new Command(admin.name).description(admin.summary);
@@ -81,7 +85,7 @@ function rpcCommand(status: ExitStatus): Command {
       const positional = actionArgs.slice(0, admin.arguments.length);
       const options = command.optsWithGlobals() as {
         port?: number;
-        timeout: number;
+        timeout?: number;
         json?: boolean;
         limit?: number;
       };

@@ -7,7 +7,7 @@ import { groupsTable, peersTable, sessionsTable } from "./tables.ts";
 /** Options shared by every `rpc` subcommand. */
 export interface RpcOptions {
   port?: number;
-  timeout: number;
+  timeout?: number;
   json?: boolean;
   limit?: number;
 }
@@ -54,7 +54,7 @@ export async function runRpcCommand(
   }
   try {
     const result = await callAdmin(port, command.name, command.params(args, options), {
-      timeoutSeconds: options.timeout,
+      timeoutSeconds: options.timeout ?? command.timeoutSeconds,
     });
     console.log(renderResult(command, result, options.json ?? false));
     return 0;
