@@ -1,6 +1,8 @@
 /** The command line as an operator meets it: real `deno run main.ts` subprocesses. */
 import assert from "node:assert/strict";
+import type { Command } from "commander";
 import { adminRequestLine } from "../src/admin/client.ts";
+import { buildProgram } from "../src/cli/program.ts";
 import { ELECTRUMX_ARGS } from "./support/electrumx_args.ts";
 
 async function electrumx(
@@ -52,6 +54,42 @@ Deno.test("serve --help lists every environment variable with its flag", async (
     assert.match(help.stdout, new RegExp(`\\[${name}`), `${name} missing from serve --help`);
   }
   assert.match(help.stdout, /--db-directory <value>/);
+});
+
+/**
+ * Where the text of `line` continues on the next line, if it does: its description column for a
+ * help item (a term, two spaces or more, a description), else its indentation; none for a term
+ * alone on its line.
+ */
+function textColumn(line: string): number | undefined {
+  const item = /^ {2}\S.*? {2,}(?=\S)/.exec(line);
+  if (item) return item[0].length;
+  if (/^ {2}\S/.test(line)) return undefined;
+  return line.length - line.trimStart().length;
+}
+
+Deno.test("help wraps at every width: nothing past the edge, no line broken early", () => {
+  const commands = (
+    command: Command,
+  ): Command[] => [command, ...command.commands.flatMap(commands)];
+  for (let width = 40; width <= 160; width++) {
+    for (const command of commands(buildProgram())) {
+      command.configureOutput({ getOutHelpWidth: () => width });
+      const lines = command.helpInformation().trimEnd().split("\n");
+      const where = (i: number): string =>
+        `${command.name()} --help at ${width} columns:\n${lines[i]}`;
+      lines.forEach((line, i) => {
+        // Only a word longer than the width may stick out, alone on its line.
+        if (line.length > width) assert.doesNotMatch(line.trim(), /\s/, where(i));
+        const next = lines[i + 1];
+        const column = textColumn(line);
+        if (!line.trim() || !next?.trim() || column === undefined) return;
+        if (next.length - next.trimStart().length !== column) return;
+        const word = next.trim().split(/\s/)[0];
+        assert.ok(line.length + 1 + word.length > width, `"${word}" fits above: ${where(i)}`);
+      });
+    }
+  }
 });
 
 Deno.test("usage errors exit 2 and start nothing", async () => {

@@ -2,7 +2,7 @@
  * The command line: `electrumx serve` and `electrumx rpc <command> [args]`, with help and
  * version. Usage errors print a usage message and exit with status 2, starting nothing.
  */
-import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Argument, Command, CommanderError, Help, InvalidArgumentError, Option } from "commander";
 import { flagName, GROUP_TITLES, VARIABLES } from "../config.ts";
 import { PROGRAM_NAME, VERSION } from "../version.ts";
 import { ADMIN_COMMANDS } from "../admin/commands.ts";
@@ -11,6 +11,32 @@ import { runServe } from "./serve.ts";
 
 /** Exit status of a usage error (argparse's, which ElectrumX's client uses). */
 export const USAGE_ERROR = 2;
+
+/** The narrowest column commander's layout may leave for descriptions beside their terms. */
+const SIDE_BY_SIDE_MIN = 40;
+
+/**
+ * A help item (flag, argument, subcommand) and its description: beside the term, wrapped to the
+ * width, when that leaves the description 40 columns; else under the term, indented, wrapped to
+ * the width. Commander leaves a description beside a long term unwrapped instead, and the serve
+ * flags take 40 columns: under 82 columns every line ran on past the edge.
+ */
+function formatItem(term: string, termWidth: number, description: string, helper: Help): string {
+  const width = helper.helpWidth ?? 80;
+  if (!description || width - termWidth - 4 >= SIDE_BY_SIDE_MIN) {
+    return Help.prototype.formatItem.call(helper, term, termWidth, description, helper);
+  }
+  return `  ${term}\n` + helper.boxWrap(description, width - 6).replace(/^(?=.)/gm, "      ");
+}
+
+/** The usage line wrapped to the width as well (commander does not), continued under itself. */
+function styleUsage(this: Help, usage: string): string {
+  const indent = " ".repeat("Usage: ".length);
+  return this.boxWrap(usage, (this.helpWidth ?? 80) - indent.length).replaceAll(
+    "\n",
+    `\n${indent}`,
+  );
+}
 
 function parseInteger(name: string, min: number, max: number): (value: string) => number {
   return (value: string): number => {
@@ -24,9 +50,11 @@ function parseInteger(name: string, min: number, max: number): (value: string) =
 
 function serveCommand(status: ExitStatus): Command {
   const serve = new Command("serve")
+    .summary("Index the chain from bitcoind into SQLite and serve Electrum wallets.")
     .description(
+      // One line per paragraph: commander wraps lines to the width but keeps line breaks.
       "Index the chain from bitcoind into SQLite and serve Electrum wallets.\n\n" +
-        "Configuration comes from ElectrumX's environment variables; each flag below sets the\n" +
+        "Configuration comes from ElectrumX's environment variables; each flag below sets the " +
         "variable named in brackets and wins over the environment.",
     );
   for (const variable of VARIABLES) {
@@ -118,7 +146,11 @@ export function buildProgram(status: ExitStatus = { code: 0 }): Command {
       ...program.commands.flatMap((c) => c.commands),
     ]
   ) {
-    command.exitOverride().showHelpAfterError();
+    command.exitOverride().showHelpAfterError().configureHelp({
+      formatItem,
+      styleUsage,
+      minWidthToWrap: 20,
+    });
   }
   return program;
 }
