@@ -6,8 +6,15 @@
 import { bytesEqual, hashToHex, toHex } from "../chain/bytes.ts";
 import { HASHX_LENGTH } from "../chain/script.ts";
 import type { BlockDigest } from "./block_digest.ts";
+import {
+  emptyUtxoColumns,
+  type FlushPayload,
+  rowsToColumns,
+  type UtxoColumns,
+} from "./flush_payload.ts";
+import type { FlushWriter } from "./flush_writer.ts";
 import { HistoryBatch } from "./history_batch.ts";
-import type { BlockRow, IndexStore, UtxoRow } from "./store.ts";
+import type { BlockRow, IndexStore, UtxoEntry, UtxoRow } from "./store.ts";
 import { txidPrefix } from "./store.ts";
 import { UndoWriter } from "./undo.ts";
 import { UtxoCache } from "./utxo_cache.ts";
@@ -54,10 +61,20 @@ function diskKey(txid: Uint8Array, vout: number): string {
   return toHex(txid) + vout;
 }
 
+/**
+ * A batch handed to a flush writer and not committed yet: its outputs are looked up here
+ * meanwhile (spending one is a spend from disk for the batch after it).
+ */
+interface InFlightBatch {
+  utxos: UtxoCache;
+  baseTxNum: number;
+}
+
 /** Batches blocks for the store. */
 export class BlockProcessor {
   /** tx_num of the first transaction of the pending batch. */
   #baseTxNum: number;
+  #inFlight: InFlightBatch | undefined;
   #txids = new PendingTxids();
   #utxos = new UtxoCache(this.#txids);
   #history = new HistoryBatch();
@@ -176,7 +193,7 @@ export class BlockProcessor {
   /** Finds an output of an earlier flush on disk and schedules its deletion. */
   #spendFromDisk(txid: Uint8Array, vout: number, block: BlockDigest): UtxoRow {
     const key = diskKey(txid, vout);
-    const onDisk = this.#dbSpentKeys.has(key) ? undefined : this.store.findUtxo(txid, vout);
+    const onDisk = this.#dbSpentKeys.has(key) ? undefined : this.#findFlushed(txid, vout);
     if (!onDisk) {
       throw new MissingUtxoError(
         `block ${hashToHex(block.hash)} spends ${hashToHex(txid)}:${vout}, ` +
@@ -198,11 +215,54 @@ export class BlockProcessor {
     if (this.#utxos.take(txid, 0, vout)) return;
     const key = diskKey(txid, vout);
     if (this.#dbSpentKeys.has(key)) return;
-    const onDisk = this.store.findUtxo(txid, vout);
+    const onDisk = this.#findFlushed(txid, vout);
     if (onDisk) {
       this.#dbSpentKeys.add(key);
       this.#dbSpends.push({ ...onDisk, prefix: txidPrefix(txid) });
     }
+  }
+
+  /** An unspent output of an earlier batch: one being written, else in the store. */
+  #findFlushed(txid: Uint8Array, vout: number): UtxoEntry | undefined {
+    const inFlight = this.#inFlight;
+    const cached = inFlight?.utxos.peek(txid, 0, vout);
+    if (!cached) return this.store.findUtxo(txid, vout);
+    return {
+      hashX: cached.hashXs.slice(cached.hashXOffset, cached.hashXOffset + HASHX_LENGTH),
+      txNum: inFlight!.baseTxNum + cached.txIndex,
+      vout,
+      value: cached.value,
+    };
+  }
+
+  /**
+   * Hands everything pending to `writer` (initial sync) and starts a new batch at once; until
+   * the writer has committed it, the batch's outputs are looked up in memory. Resolves once
+   * the writer has taken it (after the previous batch is through).
+   */
+  async flushTo(writer: FlushWriter): Promise<void> {
+    if (this.#blocks.length === 0) return;
+    const payload = this.#payload();
+    const inFlight = { utxos: this.#utxos, baseTxNum: this.#baseTxNum };
+    // Until the previous batch is committed, its outputs stay where lookups find them.
+    await writer.write(payload, () => {
+      if (this.#inFlight === inFlight) this.#inFlight = undefined;
+    });
+    this.#inFlight = inFlight;
+    this.#clearPending(this.txCount);
+  }
+
+  /** The pending batch for a flush writer's thread. */
+  #payload(): FlushPayload {
+    const txids = this.#txids;
+    return {
+      blocks: this.#blocks,
+      txids: txids.bytes.slice(0, txids.count * 32),
+      history: this.#history.parts,
+      utxoAdds: this.#cachedColumns(),
+      utxoSpends: rowsToColumns(this.#dbSpends),
+      pruneUndoBelow: this.#height - this.options.reorgLimit + 1,
+    };
   }
 
   /**
@@ -234,6 +294,24 @@ export class BlockProcessor {
     this.#clearPending();
   }
 
+  /** The cache's outputs as columns for a flush writer. */
+  #cachedColumns(): UtxoColumns {
+    const columns = emptyUtxoColumns(this.#utxos.size);
+    let row = 0;
+    this.#utxos.forEach((output) => {
+      columns.txNums[row] = this.#baseTxNum + output.txIndex;
+      columns.vouts[row] = output.vout;
+      columns.values[row] = output.value;
+      columns.prefixes[row] = txidPrefix(this.#txids.at(output.txIndex));
+      columns.hashXs.set(
+        output.hashXs.subarray(output.hashXOffset, output.hashXOffset + HASHX_LENGTH),
+        row * HASHX_LENGTH,
+      );
+      row++;
+    });
+    return columns;
+  }
+
   /** The cache's outputs as rows for the store. */
   #cachedRows(): UtxoRow[] {
     const rows: UtxoRow[] = [];
@@ -252,13 +330,14 @@ export class BlockProcessor {
 
   /** Drops unflushed changes and returns to the store's tip (after a failed batch or reorg). */
   discardPending(): void {
+    this.#inFlight = undefined;
     this.#clearPending();
     this.#height = this.store.height;
     this.#tip = this.store.tipHash();
   }
 
-  #clearPending(): void {
-    this.#baseTxNum = this.store.txCount;
+  #clearPending(baseTxNum = this.store.txCount): void {
+    this.#baseTxNum = baseTxNum;
     this.#txids = new PendingTxids();
     this.#utxos = new UtxoCache(this.#txids);
     this.#history = new HistoryBatch();

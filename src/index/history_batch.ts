@@ -87,6 +87,15 @@ function groupEntries(keys: Uint8Array, logTxOffsets: Uint32Array, count: number
   };
 }
 
+/** A batch's entries as plain arrays, for another thread (flush_payload.ts). */
+export interface HistoryParts {
+  /** HASHX_LENGTH bytes per entry. */
+  hashXs: Uint8Array;
+  /** Tx number of each entry, as an offset from `base`. */
+  txOffsets: Uint32Array;
+  base: number;
+}
+
 export class HistoryBatch {
   #entries = 0;
   #hashXs: Uint8Array;
@@ -98,6 +107,25 @@ export class HistoryBatch {
   constructor(initialEntries = 1 << 14) {
     this.#hashXs = new Uint8Array(initialEntries * HASHX_LENGTH);
     this.#txOffsets = new Uint32Array(initialEntries);
+  }
+
+  /** The entries (views of the batch's arrays). */
+  get parts(): HistoryParts {
+    return {
+      hashXs: this.#hashXs.subarray(0, this.#entries * HASHX_LENGTH),
+      txOffsets: this.#txOffsets.subarray(0, this.#entries),
+      base: this.#base,
+    };
+  }
+
+  /** A batch of the entries `parts` holds (taken over, not copied). */
+  static fromParts(parts: HistoryParts): HistoryBatch {
+    const batch = new HistoryBatch(0);
+    batch.#hashXs = parts.hashXs;
+    batch.#txOffsets = parts.txOffsets;
+    batch.#entries = parts.txOffsets.length;
+    batch.#base = parts.base;
+    return batch;
   }
 
   /** Memory the batch holds, and will need to be flushed, in bytes. */

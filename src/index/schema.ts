@@ -4,6 +4,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import type { Network } from "../chain/networks.ts";
+import { RUNS_TABLE } from "./sync_runs.ts";
 
 /** Bumped whenever the layout changes; an older or newer file is refused, never rewritten. */
 export const SCHEMA_VERSION = 4;
@@ -29,8 +30,8 @@ export class IndexMismatchError extends Error {
  * - undo: per block of the reorg window, what is needed to unwind it without the daemon.
  * - journal: live blocks' history and UTXO rows, one entry per block, until merged into the
  *   tables above (journal.ts).
- * During the initial sync, the history, utxo and outpoint rows of each flush wait in tables of
- * a file of their own (sync_runs.ts).
+ * - runs: during the initial sync, the tables each flush's history and UTXO rows wait in until
+ *   the catch-up (sync_runs.ts).
  */
 const TABLES = `
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value ANY) STRICT;
@@ -49,6 +50,7 @@ CREATE TABLE IF NOT EXISTS outpoint (
 CREATE TABLE IF NOT EXISTS undo (height INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS journal (
   seq INTEGER PRIMARY KEY, height INTEGER NOT NULL, data BLOB NOT NULL) STRICT;
+${RUNS_TABLE};
 `;
 
 /** Txids per row of the txids table: 126 fill a 4 KB page with one row and no overflow. */
@@ -74,8 +76,7 @@ export function openIndexDatabase(path: string, options: OpenOptions): DatabaseS
     const version = checkIdentity(db, path, options.network, !options.readOnly);
     if (!options.readOnly) db.exec(TABLES);
     if (version !== undefined && version !== SCHEMA_VERSION) {
-      // Version 2 lacked only the journal table, which TABLES just made; version 3 files differ
-      // from version 4 only while in their initial sync, which version 4 keeps in runs.
+      // Versions 2 and 3 lacked only tables (journal, runs), which TABLES just made.
       db.prepare("UPDATE state SET value = ? WHERE key = 'schema_version'").run(SCHEMA_VERSION);
     }
     return db;

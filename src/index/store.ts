@@ -18,7 +18,7 @@ import {
   SCHEMA_VERSION,
   TXIDS_PER_CHUNK,
 } from "./schema.ts";
-import { type OutpointCandidate, RUNS_FILE, type RunStats, SyncRuns } from "./sync_runs.ts";
+import { type OutpointCandidate, type RunStats, SyncRuns } from "./sync_runs.ts";
 
 export type { HistoryRows, UtxoEntry, UtxoRow } from "./row_writer.ts";
 
@@ -178,8 +178,8 @@ export class IndexStore {
   readonly #journal = new JournalOverlay();
   /** Sequence number of the last journal entry written by this process. */
   #journalSeq = 0;
-  /** The initial sync's flushes until it catches up (sync_runs.ts); then undefined. */
-  #runs: SyncRuns | undefined;
+  /** The initial sync's flushes until it catches up (sync_runs.ts). */
+  readonly #runs: SyncRuns;
 
   private constructor(
     db: DatabaseSync,
@@ -191,14 +191,10 @@ export class IndexStore {
     this.#sql = prepareStatements(db);
     this.#rows = new RowWriter(db);
     this.#state = this.#loadState();
-    if (this.#state.firstSync) {
-      this.#runs = new SyncRuns(db, this.#runsPath, this.#state.txCount, this.#runsMergedTo());
-      // A sync reads far more of the file than it should keep resident: no memory map until
-      // the index has caught up (mapped pages count in the process's RSS).
-      db.exec("PRAGMA mmap_size = 0");
-    } else {
-      SyncRuns.discard(db, this.#runsPath);
-    }
+    this.#runs = new SyncRuns(db);
+    // A sync reads far more of the file than it should keep resident: no memory map until the
+    // index has caught up (mapped pages count in the process's RSS).
+    if (this.#state.firstSync) db.exec("PRAGMA mmap_size = 0");
     this.#txEnds = (this.#sql.txEnds.all() as { tx_end: number }[]).map((row) => row.tx_end);
     if (this.#txEnds.length !== this.#state.height + 1) {
       throw new Error(
@@ -220,18 +216,6 @@ export class IndexStore {
       db.close();
       throw error;
     }
-  }
-
-  get #runsPath(): string {
-    return this.path.replace(/[^/]*$/, RUNS_FILE);
-  }
-
-  /** The tx count up to which the initial sync's runs went into the final tables. */
-  #runsMergedTo(): number {
-    const row = this.db.prepare("SELECT value FROM state WHERE key = 'runs_merged_to'").get() as
-      | { value: number }
-      | undefined;
-    return row?.value ?? 0;
   }
 
   /** Closes the file (again: nothing). */
@@ -330,37 +314,32 @@ export class IndexStore {
     if (!this.#state.firstSync) return;
     const state = { ...this.#state, firstSync: false };
     this.#transaction(() => {
-      this.#runs?.finalize(this.#rows);
+      this.#runs.finalize(this.#rows);
       this.#writeState(state);
     });
     this.#state = state;
-    SyncRuns.discard(this.db, this.#runsPath);
-    this.#runs = undefined;
     this.db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
   }
 
   /** Runs of the initial sync and rows the last flush's merges rewrote (for the log). */
   get runStats(): RunStats {
-    return this.#runs?.stats ??
-      { historyRuns: 0, utxoRuns: 0, mergedRows: 0, writeSeconds: 0, mergeSeconds: 0 };
+    return this.#runs.stats;
   }
 
   /**
    * Moves the initial sync's runs into the final tables now (before unwinding blocks, whose
-   * undo records describe the tables), recording the tx count they reach, then drops them.
+   * undo records describe the tables).
    */
   finalizeRuns(): void {
-    const runs = this.#runs;
-    if (!runs?.active) return;
-    this.#transaction(() => {
-      runs.finalize(this.#rows);
-      this.#sql.setState.run("runs_merged_to", this.#state.txCount);
-    });
-    runs.clear();
+    if (this.#runs.active) this.#transaction(() => this.#runs.finalize(this.#rows));
   }
 
-  /** Writes a forward flush in one transaction, rows in key order. */
-  commitForward(changes: ForwardChanges): void {
+  /**
+   * Writes a forward flush in one transaction, rows in key order. During the initial sync its
+   * rows go to runs, which are then merged as due, unless `deferMerges` (a flush writer merges
+   * separately: {@link mergeRuns}).
+   */
+  commitForward(changes: ForwardChanges, options: { deferMerges?: boolean } = {}): void {
     const { blocks, txids } = changes;
     if (blocks.length === 0) return;
     const last = blocks[blocks.length - 1];
@@ -381,27 +360,47 @@ export class IndexStore {
       txCount: last.txEnd,
       firstSync: this.#state.firstSync,
     };
-    // The initial sync's flushes go to runs first (their own file and transaction).
-    const runs = state.firstSync ? this.#runs : undefined;
-    const runIds = runs?.append(changes, state.txCount);
     // A live block goes to the journal; batches, and a block after too many journaled ones,
     // into the tables.
     const journal = recent && blocks.length === 1 && !state.firstSync &&
         this.#journal.blocks < MAX_JOURNAL_BLOCKS
       ? ++this.#journalSeq
       : 0;
-    try {
-      this.#transaction(() => this.#commitBlocks(changes, state, journal, runs !== undefined));
-    } catch (error) {
-      if (runIds) runs!.dropRuns(runIds);
-      throw error;
-    }
+    this.#transaction(() => this.#commitBlocks(changes, state, journal));
     for (const block of blocks) this.#txEnds.push(block.txEnd);
     this.#state = state;
     this.#recent.committed(recent);
     if (journal) this.#journal.add(journal, recent!, changes.utxoAdds, changes.utxoSpends);
     else this.#journal.clear();
-    runs?.compact();
+    if (state.firstSync && !options.deferMerges) {
+      this.#runs.compact();
+      this.#runs.dropRetired();
+    }
+  }
+
+  /**
+   * Merges the initial sync's runs as due; the merged runs' tables stay until
+   * {@link dropRetiredRuns} (another connection may be reading them).
+   */
+  mergeRuns(): void {
+    this.#runs.compact();
+  }
+
+  /** Drops the tables of runs {@link mergeRuns} merged away. */
+  dropRetiredRuns(): void {
+    this.#runs.dropRetired();
+  }
+
+  /**
+   * Catches up with flushes another connection committed (a flush writer during the initial
+   * sync): the tip, the tx counts of the new blocks and the runs.
+   */
+  adoptCommitted(): void {
+    this.#state = this.#loadState();
+    const rows = this.db.prepare("SELECT tx_end FROM headers WHERE height > ? ORDER BY height")
+      .all(this.#txEnds.length - 1) as { tx_end: number }[];
+    for (const { tx_end } of rows) this.#txEnds.push(tx_end);
+    this.#runs.reload();
   }
 
   /** A forward flush's writes to the index file. */
@@ -409,7 +408,6 @@ export class IndexStore {
     changes: ForwardChanges,
     state: IndexState,
     journal: number,
-    inRuns: boolean,
   ): void {
     const sql = this.#sql;
     const { blocks, txids } = changes;
@@ -421,7 +419,10 @@ export class IndexStore {
     this.#appendTxids(txids);
     if (journal) {
       sql.insertJournal.run(journal, last.height, encodeJournalEntry(changes));
-    } else if (!inRuns) {
+    } else if (state.firstSync) {
+      // The initial sync's rows go to runs (sync_runs.ts).
+      this.#runs.append(changes, state.txCount);
+    } else {
       mergeJournal(this.db, this.#rows);
       this.#rows.write(changes);
     }
@@ -461,7 +462,7 @@ export class IndexStore {
     const prefix = txidPrefix(txid);
     const journaled = this.#journal.findUtxo(txid, vout, prefix, (txNum) => this.txid(txNum));
     if (journaled !== undefined) return journaled ?? undefined;
-    const candidates = this.#runs?.active
+    const candidates = this.#runs.active
       ? this.#runs.outpointCandidates(prefix, vout)
       : this.#sql.findOutpoint.all(prefix, vout) as unknown as OutpointCandidate[];
     for (const [txNum, hashX, value] of candidates) {
@@ -614,7 +615,7 @@ export class IndexStore {
   historyTxNums(hashX: Uint8Array, limit = Number.MAX_SAFE_INTEGER): number[] {
     const rows = this.#sql.history.all(hashX) as unknown as [number, Uint8Array][];
     const txNums: number[] = [];
-    for (const [txNum, more] of [...rows, ...(this.#runs?.historyRows(hashX, 0) ?? [])]) {
+    for (const [txNum, more] of [...rows, ...this.#runs.historyRows(hashX, 0)]) {
       if (txNums.length >= limit) break;
       decodeHistoryRow(txNum, more, txNums, limit);
     }
@@ -642,7 +643,7 @@ export class IndexStore {
     if (recent) return recent;
     const rows = this.#sql.historyFrom.all(hashX, txNum) as unknown as [number, Uint8Array][];
     const txNums: number[] = [];
-    for (const [first, more] of [...rows, ...(this.#runs?.historyRows(hashX, txNum) ?? [])]) {
+    for (const [first, more] of [...rows, ...this.#runs.historyRows(hashX, txNum)]) {
       decodeHistoryRow(first, more, txNums);
     }
     this.#addJournaled(hashX, txNums, Number.MAX_SAFE_INTEGER, txNum);
@@ -657,7 +658,7 @@ export class IndexStore {
   #historyEntryCount(): number {
     const txNums: number[] = [];
     let total = 0;
-    for (const table of ["history", ...(this.#runs?.historyTables ?? [])]) {
+    for (const table of ["history", ...this.#runs.historyTables]) {
       for (const row of this.db.prepare(`SELECT tx_num, more FROM ${table}`).iterate()) {
         const { tx_num, more } = row as { tx_num: number; more: Uint8Array };
         txNums.length = 0;
@@ -702,27 +703,27 @@ export class IndexStore {
     // With journaled spends of the script, the first `limit` stored rows may not be enough.
     const rows = this.#sql.utxos.all(
       hashX,
-      journaled || this.#runs?.active ? -1 : limit,
+      journaled || this.#runs.active ? -1 : limit,
     ) as unknown as [
       number,
       number,
       number,
     ][];
     const stored = rows.map(([txNum, vout, value]) => ({ hashX, txNum, vout, value }));
-    if (this.#runs?.active) return this.#withRunOutputs(this.#runs, hashX, stored).slice(0, limit);
+    if (this.#runs.active) return this.#withRunOutputs(hashX, stored).slice(0, limit);
     return journaled ? this.#journal.utxos(key, stored).slice(0, limit) : stored;
   }
 
   /** The tables' outputs of a script as the initial sync's runs leave them. */
-  #withRunOutputs(runs: SyncRuns, hashX: Uint8Array, stored: UtxoEntry[]): UtxoEntry[] {
-    const { created, spent } = runs.scriptOutputs(hashX);
+  #withRunOutputs(hashX: Uint8Array, stored: UtxoEntry[]): UtxoEntry[] {
+    const { created, spent } = this.#runs.scriptOutputs(hashX);
     return stored.filter((o) => !spent.has(`${o.txNum}:${o.vout}`)).concat(created)
       .sort((a, b) => a.txNum - b.txNum || a.vout - b.vout);
   }
 
   /** Confirmed balance of a script in satoshis. */
   balance(hashX: Uint8Array): number {
-    if (this.#runs?.active) {
+    if (this.#runs.active) {
       return this.#utxoEntries(hashX, Number.MAX_SAFE_INTEGER).reduce((sum, o) => sum + o.value, 0);
     }
     const stored = () => (this.#sql.balance.get(hashX) as { total: number }).total;

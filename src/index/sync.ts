@@ -8,6 +8,7 @@ import { type Daemon, DaemonClosedError, DaemonRpcError } from "../daemon/daemon
 import type { Logger } from "../log.ts";
 import { BlockProcessor, ChainLinkError } from "./block_processor.ts";
 import { type BlockSource, InlineBlockSource, WorkerBlockSource } from "./block_source.ts";
+import { FlushWriter } from "./flush_writer.ts";
 import { BadBlockError, prefetchBlocks } from "./prefetcher.ts";
 import { findForkHeight, unwindBlocks } from "./reorg.ts";
 import type { IndexStore } from "./store.ts";
@@ -36,6 +37,12 @@ const MB = 1024 * 1024;
  * 65k tx/s, 3 threads 60k tx/s.
  */
 const PARSER_THREADS = Math.max(2, Math.min(4, navigator.hardwareConcurrency));
+/**
+ * Page cache of the flush thread's connection: it appends runs and merges them as they
+ * stream, so a small cache serves it; the indexer's connection, which looks spends up, has
+ * the index's.
+ */
+const FLUSH_THREAD_CACHE_MB = 64;
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 10_000;
 
@@ -175,70 +182,71 @@ export class ChainSync {
   ): Promise<void> {
     const { store, log, cacheMb } = this.options;
     const liveMode = !store.state.firstSync;
-    for await (const block of prefetchBlocks(source, from, to)) {
-      const started = performance.now();
-      this.processor.advance(block, to);
-      this.#bytesSinceStart += block.size;
-      if (liveMode) {
-        const advanced = performance.now();
-        this.processor.flush(touched);
-        const done = performance.now();
-        log.info(
-          `block ${block.height} ${hashToHex(block.hash)}: ${block.txCount} txs, applied in ${
-            Math.round(done - started)
-          } ms (commit ${Math.round(done - advanced)} ms)`,
-        );
-      } else {
-        if (this.processor.pendingBytes >= cacheMb * MB) this.#flushWithLog();
-        this.#maybeLogProgress(to);
-      }
-      if (this.#stopping) break;
-    }
-    if (!liveMode) {
-      this.#flushWithLog();
-      if (store.height >= to && !this.#stopping) {
+    // The initial sync writes on a thread of its own while the next batch is applied; the
+    // batch being written and the one being applied share CACHE_MB.
+    const writer = liveMode ? undefined : new FlushWriter(store, log, FLUSH_THREAD_CACHE_MB);
+    try {
+      for await (const block of prefetchBlocks(source, from, to)) {
         const started = performance.now();
-        const { historyRuns, utxoRuns } = store.runStats;
-        store.markSynced();
-        store.checkpoint();
-        log.info(
-          `caught up with the daemon at height ${store.height}; ${historyRuns} history and ` +
-            `${utxoRuns} UTXO runs merged into the final tables in ${
-              ((performance.now() - started) / 1000).toFixed(1)
-            }s`,
-        );
+        this.processor.advance(block, to);
+        this.#bytesSinceStart += block.size;
+        if (writer) {
+          if (this.processor.pendingBytes >= cacheMb * MB / 2) await this.#flushWithLog(writer);
+          this.#maybeLogProgress(to);
+        } else {
+          const advanced = performance.now();
+          this.processor.flush(touched);
+          const done = performance.now();
+          log.info(
+            `block ${block.height} ${hashToHex(block.hash)}: ${block.txCount} txs, applied in ${
+              Math.round(done - started)
+            } ms (commit ${Math.round(done - advanced)} ms)`,
+          );
+        }
+        if (this.#stopping) break;
       }
+      if (!writer) return;
+      await this.#flushWithLog(writer);
+      await writer.idle();
+    } finally {
+      // What the thread could not write is applied again from the index's tip.
+      if (writer && await writer.close()) this.processor.discardPending();
+    }
+    if (store.height >= to && !this.#stopping) {
+      const started = performance.now();
+      const { historyRuns, utxoRuns } = store.runStats;
+      store.markSynced();
+      store.checkpoint();
+      log.info(
+        `caught up with the daemon at height ${store.height}; ${historyRuns} history and ` +
+          `${utxoRuns} UTXO runs merged into the final tables in ${
+            ((performance.now() - started) / 1000).toFixed(1)
+          }s`,
+      );
     }
   }
 
   /**
-   * Flushes the initial sync's batch and logs it with the rate of the interval since the last
-   * flush, so that a slowdown shows as it happens.
+   * Hands the initial sync's batch to the flush thread and logs the rate of the interval
+   * since the last one, so that a slowdown shows as it happens (the thread logs the write).
    */
-  #flushWithLog(): void {
-    const { store, log } = this.options;
-    const started = performance.now();
+  async #flushWithLog(writer: FlushWriter): Promise<void> {
     const blocks = this.processor.pendingBlocks;
     if (blocks === 0) return;
+    const started = performance.now();
     const txs = this.processor.txCount - this.#lastFlush.txCount;
     const interval = (started - this.#lastFlush.at) / 1000;
-    this.processor.flush();
-    const flushed = performance.now();
-    store.checkpoint();
-    const ended = performance.now();
-    const { historyRuns, utxoRuns, mergedRows, writeSeconds, mergeSeconds } = store.runStats;
-    const seconds = (ms: number) => (ms / 1000).toFixed(1);
-    log.info(
-      `flushed ${blocks} blocks (${txs.toLocaleString("en-US")} txs) to height ` +
-        `${store.height.toLocaleString("en-US")} in ${seconds(ended - started)}s (runs ` +
-        `${writeSeconds.toFixed(1)}s, merges ${mergeSeconds.toFixed(1)}s, checkpoint ` +
-        `${seconds(ended - flushed)}s); ` +
-        `${Math.round(txs / interval).toLocaleString("en-US")} tx/s since the last flush; ` +
-        `runs: ${historyRuns} history, ${utxoRuns} UTXO (merged ${
-          mergedRows.toLocaleString("en-US")
-        } rows)`,
+    await this.processor.flushTo(writer);
+    const handed = performance.now();
+    this.options.log.info(
+      `flushing ${blocks} blocks (${txs.toLocaleString("en-US")} txs) to height ` +
+        `${this.processor.height.toLocaleString("en-US")}; ${
+          Math.round(txs / interval).toLocaleString("en-US")
+        } tx/s since the last flush; ${
+          ((handed - started) / 1000).toFixed(1)
+        }s waiting for the previous one`,
     );
-    this.#lastFlush = { at: ended, txCount: store.txCount };
+    this.#lastFlush = { at: handed, txCount: this.processor.txCount };
   }
 
   #startProgress(): void {

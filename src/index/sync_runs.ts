@@ -19,25 +19,20 @@
  * the chain, not with the chain. When the sync catches up, `finalize` merges everything into
  * the history, utxo and outpoint tables (appends into empty tables on a first sync).
  *
- * The runs live in a file of their own beside the index (RUNS_FILE, attached to the index's
- * connection as `runs`), deleted once they are merged: dropped tables would leave the index
- * file with as many free pages as the runs took. SQLite commits two files atomically only
- * with a rollback journal, so a flush takes three transactions, and the index file's state
- * says which runs count: (1) the new runs, each with the tx count it reaches, in the runs
- * file; (2) headers, txids, undo records and the new tx count in the index file; (3) merges
- * of runs, all of committed flushes. On opening, runs beyond the index's tx count (a crash
- * between 1 and 2) or at or below the tx count the index says it merged runs to (a crash
- * after the final merge) are dropped.
+ * Runs live in the index file, each flush's in the flush's transaction, so a crash leaves the
+ * runs of the last committed flush and a restart carries on from them. While a flush writer
+ * (flush_writer.ts) merges on its own connection, the merged runs leave the manifest at once
+ * but their tables stay until the indexer has stopped reading them; tables of no run (a crash
+ * in between) are dropped on opening. The catch-up copies the history runs into the history
+ * table by ranges of scripts, deleting each range from the runs as it goes, so the table takes
+ * the pages the runs free instead of growing the file by their size again.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { BulkStatement } from "./bulk_statement.ts";
 import { inOutpointOrder, type RowWriter, type ScriptRows, type UtxoEntry } from "./row_writer.ts";
 
-/** The runs file, beside the index file. */
-export const RUNS_FILE = "electrumx-sync-runs.sqlite";
-
-/** The manifest of runs, in the runs file; tx_end: the tx count the run's data reaches. */
-const MANIFEST = `CREATE TABLE IF NOT EXISTS runs.manifest (
+/** The manifest of runs; tx_end: the tx count a run's data reaches. */
+export const RUNS_TABLE = `CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY, kind TEXT NOT NULL, level INTEGER NOT NULL, rows INTEGER NOT NULL,
   tx_end INTEGER NOT NULL) STRICT`;
 
@@ -75,7 +70,14 @@ const COLUMNS: Record<RunKind, { create: string; names: string; key: string }> =
 };
 
 function tableName(kind: RunKind, id: number): string {
-  return `runs.${kind}_run_${id}`;
+  return `${kind}_run_${id}`;
+}
+
+/** Scripts per range of the catch-up's history copy, by the first hashX byte. */
+const FINAL_HISTORY_STEP = 16;
+
+function hexByte(value: number): string {
+  return value.toString(16).padStart(2, "0");
 }
 
 /** A candidate output of an outpoint lookup: tx number, script, value. */
@@ -97,8 +99,8 @@ export interface RunStats {
 }
 
 /**
- * The runs of an index's initial sync, in the runs file attached to the index's connection.
- * Writing methods take their own transaction on the runs file unless said otherwise.
+ * The runs of an index's initial sync. Methods that write run inside the caller's transaction
+ * unless said otherwise.
  */
 export class SyncRuns {
   readonly #db: DatabaseSync;
@@ -109,51 +111,27 @@ export class SyncRuns {
   #mergedRows = 0;
   #writeSeconds = 0;
   #mergeSeconds = 0;
-
   /**
-   * Attaches the runs file at `path` to `db`, keeping the runs of committed flushes: those
-   * reaching at most `txCount` and beyond `mergedTo` (see the module comment).
+   * Tables of runs merged away but not dropped yet: another connection may still be reading
+   * them (the indexer's, while a flush writer merges; flush_writer.ts).
    */
-  constructor(db: DatabaseSync, path: string, txCount: number, mergedTo: number) {
-    this.#db = db;
-    db.prepare("ATTACH DATABASE ? AS runs").run(path);
-    db.exec("PRAGMA runs.journal_mode = WAL");
-    // Each attached file has its own page cache (SQLite's default is 2 MB): during the sync
-    // the runs are where the reads go, so they get the index's budget.
-    const { cache_size: cacheSize } = db.prepare("PRAGMA main.cache_size").get() as {
-      cache_size: number;
-    };
-    db.exec(`PRAGMA runs.cache_size = ${cacheSize}`);
-    // The runs must be on disk before the index file's commit that counts them.
-    db.exec("PRAGMA runs.synchronous = FULL");
-    db.exec(MANIFEST);
-    const rows = db.prepare("SELECT id, kind, level, rows, tx_end FROM runs.manifest ORDER BY id")
-      .all() as { id: number; kind: RunKind; level: number; rows: number; tx_end: number }[];
-    const stale: [RunKind, Run][] = [];
-    for (const { id, kind, level, rows: count, tx_end: txEnd } of rows) {
-      const run = { id, level, rows: count, txEnd };
-      if (txEnd > txCount || txEnd <= mergedTo) stale.push([kind, run]);
-      else this.#runs[kind].push(run);
-      this.#nextId = id + 1;
-    }
-    if (stale.length > 0) {
-      this.#transaction(() => {
-        for (const [kind, run] of stale) this.#dropTable(kind, run.id);
-      });
-    }
-  }
+  #retired: string[] = [];
 
-  /** Detaches the runs file and deletes it (once merged into the final tables). */
-  static discard(db: DatabaseSync, path: string): void {
-    if (db.prepare("SELECT 1 FROM pragma_database_list WHERE name = 'runs'").get()) {
-      db.exec("DETACH DATABASE runs");
-    }
-    for (const suffix of ["", "-wal", "-shm"]) {
-      try {
-        Deno.removeSync(path + suffix);
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
+  /** The runs of `db`; drops tables of no run, left by a crash between a merge and its drop. */
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#load();
+    const listed = new Set(
+      this.#runs.history.map(({ id }) => tableName("history", id))
+        .concat(this.#runs.utxo.map(({ id }) => tableName("utxo", id))),
+    );
+    const orphans = (db.prepare(
+      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB '*_run_*'",
+    ).all() as { name: string }[]).map(({ name }) => name).filter((name) => !listed.has(name));
+    if (orphans.length > 0) {
+      this.#transaction(() => {
+        for (const name of orphans) db.exec(`DROP TABLE IF EXISTS ${name}`);
+      });
     }
   }
 
@@ -166,6 +144,25 @@ export class SyncRuns {
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
       throw error;
     }
+  }
+
+  /** Reads the manifest into memory. */
+  #load(): void {
+    const rows = this.#db.prepare("SELECT id, kind, level, rows, tx_end FROM runs ORDER BY id")
+      .all() as { id: number; kind: RunKind; level: number; rows: number; tx_end: number }[];
+    this.#runs.history = [];
+    this.#runs.utxo = [];
+    for (const { id, kind, level, rows: count, tx_end: txEnd } of rows) {
+      this.#runs[kind].push({ id, level, rows: count, txEnd });
+      this.#nextId = Math.max(this.#nextId, id + 1);
+    }
+    this.#changed("history");
+    this.#changed("utxo");
+  }
+
+  /** Reads the runs again after another connection wrote some (a flush writer). */
+  reload(): void {
+    this.#load();
   }
 
   /** True while any run is waiting to be merged into the final tables. */
@@ -188,34 +185,19 @@ export class SyncRuns {
     };
   }
 
-  /**
-   * Writes a flush's history and UTXO changes as new runs reaching tx count `txEnd`, in one
-   * transaction (step 1 of a flush). Returns their ids, for {@link dropRuns} if the index
-   * file's commit fails.
-   */
-  append(rows: ScriptRows, txEnd: number): number[] {
+  /** Writes a flush's history and UTXO changes as new runs reaching tx count `txEnd`. */
+  append(rows: ScriptRows, txEnd: number): void {
     this.#mergedRows = 0;
     this.#mergeSeconds = 0;
     const started = performance.now();
-    const ids: number[] = [];
-    this.#transaction(() => {
-      this.#write(rows, txEnd);
-      ids.push(this.#newest("history").id, this.#newest("utxo").id);
-    });
+    this.#write(rows, txEnd);
     this.#writeSeconds = (performance.now() - started) / 1000;
-    return ids;
   }
 
-  /** Drops runs of a flush the index file did not commit. */
-  dropRuns(ids: readonly number[]): void {
-    this.#transaction(() => {
-      for (const kind of ["history", "utxo"] as const) {
-        this.#drop(kind, this.#runs[kind].filter((run) => ids.includes(run.id)));
-      }
-    });
-  }
-
-  /** Merges runs as due (step 3 of a flush). */
+  /**
+   * Merges runs as due, in a transaction of its own. The merged runs leave the manifest at
+   * once; their tables stay until {@link dropRetired}, for readers of the old manifest.
+   */
   compact(): void {
     const started = performance.now();
     this.#transaction(() => {
@@ -225,8 +207,17 @@ export class SyncRuns {
     this.#mergeSeconds = (performance.now() - started) / 1000;
   }
 
-  #newest(kind: RunKind): Run {
-    return this.#runs[kind][this.#runs[kind].length - 1];
+  /**
+   * Drops the tables of runs merged away, once no reader has them in its manifest, in a
+   * transaction of its own.
+   */
+  dropRetired(): void {
+    if (this.#retired.length === 0) return;
+    const retired = this.#retired;
+    this.#retired = [];
+    this.#transaction(() => {
+      for (const table of retired) this.#db.exec(`DROP TABLE IF EXISTS ${table}`);
+    });
   }
 
   #write(rows: ScriptRows, txEnd: number): void {
@@ -344,29 +335,41 @@ export class SyncRuns {
   }
 
   /**
-   * Moves everything into the final tables, inside the caller's transaction on the index file
-   * (which records the tx count merged to): history rows and unspent outputs streamed in key
-   * order from all runs at once (appended, into empty tables on a first sync); outputs of the
-   * final tables that the runs spent deleted through `writer`. The caller then drops the runs
-   * ({@link clear}) or the whole file.
+   * Moves everything into the final tables and drops the runs: history rows and unspent
+   * outputs streamed in key order from all runs at once (appended, into empty tables on a
+   * first sync); outputs of the final tables that the runs spent deleted through `writer`.
    */
   finalize(writer: RowWriter): void {
     const db = this.#db;
     const history = this.#runs.history;
-    if (history.length > 0) {
+    for (let low = 0; low < 256 && history.length > 0; low += FINAL_HISTORY_STEP) {
+      const high = low + FINAL_HISTORY_STEP;
+      const range = `hashx >= x'${hexByte(low)}'` +
+        (high < 256 ? ` AND hashx < x'${hexByte(high)}'` : "");
       db.exec(
-        `INSERT INTO main.history (hashx, tx_num, more) ` +
-          this.#ordered("history", history),
+        "INSERT INTO history (hashx, tx_num, more) " +
+          this.#ordered("history", history, `WHERE ${range}`),
       );
+      for (const { id } of history) {
+        db.exec(`DELETE FROM ${tableName("history", id)} WHERE ${range}`);
+      }
     }
     const utxo = this.#runs.utxo;
-    if (utxo.length === 0) return;
+    if (utxo.length > 0) this.#finalizeUtxos(writer, utxo);
+    this.#drop("history", this.#runs.history);
+    this.#drop("utxo", this.#runs.utxo);
+    for (const table of this.#retired) db.exec(`DROP TABLE IF EXISTS ${table}`);
+    this.#retired = [];
+  }
+
+  #finalizeUtxos(writer: RowWriter, utxo: readonly Run[]): void {
+    const db = this.#db;
     // Outputs and the tombstones of their spends cancel: what is left is unspent, or the
     // tombstone of an output in the final tables.
     const merged = `SELECT prefix, vout, tx_num, hashx, value FROM (${
       this.#ordered("utxo", utxo)
     }) GROUP BY prefix, vout, tx_num HAVING count(*) = 1`;
-    if (db.prepare("SELECT 1 FROM main.outpoint LIMIT 1").get()) {
+    if (db.prepare("SELECT 1 FROM outpoint LIMIT 1").get()) {
       const tombstones = db.prepare(
         `SELECT prefix, vout, tx_num, hashx FROM (${merged}) WHERE value = ${TOMBSTONE}`,
       ).all() as { prefix: number; vout: number; tx_num: number; hashx: Uint8Array }[];
@@ -383,7 +386,7 @@ export class SyncRuns {
       });
     }
     db.exec(
-      `INSERT INTO main.outpoint (prefix, vout, tx_num, hashx) ` +
+      "INSERT INTO outpoint (prefix, vout, tx_num, hashx) " +
         `SELECT prefix, vout, tx_num, hashx FROM (${merged}) WHERE value >= 0`,
     );
     // The utxo table's order is by script: SQLite sorts, spilling to temporary files rather
@@ -391,7 +394,7 @@ export class SyncRuns {
     db.exec("PRAGMA temp_store = FILE");
     try {
       db.exec(
-        `INSERT INTO main.utxo (hashx, tx_num, vout, value) ` +
+        "INSERT INTO utxo (hashx, tx_num, vout, value) " +
           `SELECT hashx, tx_num, vout, value FROM (${merged}) WHERE value >= 0 ` +
           "ORDER BY hashx, tx_num, vout",
       );
@@ -400,21 +403,13 @@ export class SyncRuns {
     }
   }
 
-  /** Drops every run (after {@link finalize} committed). */
-  clear(): void {
-    this.#transaction(() => {
-      this.#drop("history", this.#runs.history);
-      this.#drop("utxo", this.#runs.utxo);
-    });
-  }
-
   /**
    * The rows of `runs` merged in key order by SQLite as they stream: one ordered arm per run,
    * no sort and no temporary B-tree.
    */
-  #ordered(kind: RunKind, runs: readonly Run[]): string {
+  #ordered(kind: RunKind, runs: readonly Run[], where = ""): string {
     const { names, key } = COLUMNS[kind];
-    return runs.map(({ id }) => `SELECT ${names} FROM ${tableName(kind, id)}`)
+    return runs.map(({ id }) => `SELECT ${names} FROM ${tableName(kind, id)} ${where}`)
       .join(" UNION ALL ") + ` ORDER BY ${key}`;
   }
 
@@ -428,7 +423,7 @@ export class SyncRuns {
 
   #record(kind: RunKind, run: Run): void {
     this.#db.prepare(
-      "INSERT INTO runs.manifest (id, kind, level, rows, tx_end) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO runs (id, kind, level, rows, tx_end) VALUES (?, ?, ?, ?, ?)",
     ).run(run.id, kind, run.level, run.rows, run.txEnd);
     this.#runs[kind].push(run);
     this.#changed(kind);
@@ -443,7 +438,7 @@ export class SyncRuns {
 
   #dropTable(kind: RunKind, id: number): void {
     this.#db.exec(`DROP TABLE IF EXISTS ${tableName(kind, id)}`);
-    this.#db.prepare("DELETE FROM runs.manifest WHERE id = ?").run(id);
+    this.#db.prepare("DELETE FROM runs WHERE id = ?").run(id);
   }
 
   #changed(kind: RunKind): void {
@@ -483,7 +478,12 @@ export class SyncRuns {
     }
     merged.rows = (this.#db.prepare("SELECT changes() AS n").get() as { n: number }).n;
     this.#mergedRows += merged.rows;
-    this.#drop(kind, inputs);
+    for (const { id } of inputs) {
+      this.#db.prepare("DELETE FROM runs WHERE id = ?").run(id);
+      this.#retired.push(tableName(kind, id));
+    }
+    const merging = new Set(inputs.map(({ id }) => id));
+    this.#runs[kind] = this.#runs[kind].filter(({ id }) => !merging.has(id));
     this.#record(kind, merged);
   }
 }

@@ -114,6 +114,12 @@ export class UtxoCache {
     return this.#fields(entry);
   }
 
+  /** The output `(txid at txidOffset of txidBytes, vout)` if held, left in the cache. */
+  peek(txidBytes: Uint8Array, txidOffset: number, vout: number): CachedOutput | undefined {
+    const slot = this.#find(txidBytes, txidOffset, vout);
+    return slot < 0 ? undefined : this.#fields(this.#slots[2 * slot]);
+  }
+
   /** Calls `visit` for every output held, in the order they were added. */
   forEach(visit: (output: CachedOutput) => void): void {
     for (let entry = 0; entry < this.#count; entry++) {

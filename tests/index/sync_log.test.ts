@@ -39,9 +39,17 @@ Deno.test("sync logs progress with rates and an ETA, flushes, catch-up and live 
       }
       assert.ok(
         lines.some((l) =>
-          /^INFO:BlockProcessor:flushed \d+ blocks \([\d,]+ txs\) to height [\d,]+ in [\d.]+s \(runs [\d.]+s, merges [\d.]+s, checkpoint [\d.]+s\); [\d,]+ tx\/s since the last flush; runs: \d+ history, \d+ UTXO \(merged [\d,]+ rows\)$/
+          /^INFO:BlockProcessor:flushing \d+ blocks \([\d,]+ txs\) to height [\d,]+; [\d,]+ tx\/s since the last flush; [\d.]+s waiting for the previous one$/
             .test(l)
         ),
+        lines.join("\n"),
+      );
+      assert.ok(
+        lines.some((l) =>
+          /^INFO:BlockProcessor:wrote \d+ blocks \([\d,]+ txs\) to height [\d,]+ in [\d.]+s on the flush thread \(runs and blocks [\d.]+s, merges [\d.]+s of [\d,]+ rows, checkpoint [\d.]+s\); runs: \d+ history, \d+ UTXO$/
+            .test(l)
+        ),
+        lines.join("\n"),
       );
       assert.ok(
         lines.some((l) =>

@@ -1,8 +1,8 @@
 /**
  * The initial sync's runs (sync_runs.ts) on a real index: queries answer exactly through the
- * runs mid-sync, runs merge as they accumulate, runs of a flush the index file never committed
- * and runs already merged into the tables are dropped on opening, and the catch-up leaves the
- * final tables exact and no runs file behind.
+ * runs mid-sync, runs merge as they accumulate (on the flush thread), tables a crash left
+ * behind are dropped on opening, runs go into the tables mid-sync (as before a reorg) and new
+ * runs stack on them, and the catch-up leaves the final tables exact and no run behind.
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
@@ -10,7 +10,7 @@ import { StoredChain, writeGeneratedChain } from "../../src/bench/chain_director
 import { NETWORKS } from "../../src/chain/networks.ts";
 import { IndexStore } from "../../src/index/store.ts";
 import { ChainSync } from "../../src/index/sync.ts";
-import { RUNS_FILE } from "../../src/index/sync_runs.ts";
+import { DATABASE_FILE } from "../../src/index/schema.ts";
 import { LogSink } from "../../src/log.ts";
 import { ChainTruth } from "../support/chain_truth.ts";
 import { assertIndexMatchesChain, assertScripts } from "../support/index_check.ts";
@@ -35,14 +35,11 @@ function assertQueriesMatch(store: IndexStore, chainDir: string): void {
   assertScripts(store, truth);
 }
 
-function manifestIds(dbDir: string): number[] {
-  const db = new DatabaseSync(`${dbDir}/${RUNS_FILE}`);
-  try {
-    return (db.prepare("SELECT id FROM manifest ORDER BY id").all() as { id: number }[])
-      .map((row) => row.id);
-  } finally {
-    db.close();
-  }
+/** The run tables in the index file. */
+function runTables(store: IndexStore): string[] {
+  return (store.db.prepare(
+    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB '*_run_*'",
+  ).all() as { name: string }[]).map((row) => row.name);
 }
 
 /** Syncs until `flushes` flushes were logged (or the tip), with small flushes. */
@@ -50,7 +47,7 @@ async function syncFlushes(store: IndexStore, chainDir: string, flushes: number)
   let seen = 0;
   let sync: ChainSync | undefined = undefined;
   const log = new LogSink("INFO", "%(message)s", (line) => {
-    if (line.startsWith("flushed") && ++seen >= flushes) sync?.stop();
+    if (line.startsWith("flushing") && ++seen >= flushes) sync?.stop();
   }).logger("BlockProcessor");
   await withReplayDaemon(chainDir, async (daemon) => {
     sync = new ChainSync({
@@ -85,35 +82,20 @@ Deno.test("the initial sync's runs answer queries, merge, survive crashes and be
       assertQueriesMatch(store, chainDir);
     });
 
-    await t.step("runs of a flush the index file did not commit are dropped", () => {
+    await t.step("tables of no run, left by a crash between a merge and its drop, go", () => {
       store.close();
-      // A crash between a flush's two commits: its runs are in the runs file, reaching a tx
-      // count the index file never recorded.
-      const runs = new DatabaseSync(`${dbDir}/${RUNS_FILE}`);
-      runs.exec(
-        "CREATE TABLE utxo_run_9999 (prefix INTEGER NOT NULL, vout INTEGER NOT NULL, " +
-          "tx_num INTEGER NOT NULL, hashx BLOB NOT NULL, value INTEGER NOT NULL, " +
-          "PRIMARY KEY (prefix, vout, tx_num)) STRICT, WITHOUT ROWID",
-      );
-      runs.exec("INSERT INTO manifest VALUES (9999, 'utxo', 0, 0, 1000000000)");
-      runs.close();
+      const db = new DatabaseSync(`${dbDir}/${DATABASE_FILE}`);
+      db.exec("CREATE TABLE utxo_run_8888 (x INTEGER)");
+      db.close();
       store = IndexStore.open(dbDir, NETWORKS.regtest);
-      assert.ok(!manifestIds(dbDir).includes(9999), "the uncommitted run is gone");
+      assert.ok(!runTables(store).includes("utxo_run_8888"));
       assertQueriesMatch(store, chainDir);
     });
 
-    await t.step("runs already merged into the tables are dropped", () => {
-      // As before unwinding blocks: the runs go into the tables mid-sync. A crash before the
-      // runs were dropped leaves them beside the merged tables; they must not count twice.
-      store.close();
-      const saved = Deno.readFileSync(`${dbDir}/${RUNS_FILE}`);
-      store = IndexStore.open(dbDir, NETWORKS.regtest);
+    await t.step("runs go into the tables mid-sync, as before unwinding a reorg", () => {
       store.finalizeRuns();
       assert.equal(store.runStats.utxoRuns, 0);
-      store.close();
-      Deno.writeFileSync(`${dbDir}/${RUNS_FILE}`, saved);
-      store = IndexStore.open(dbDir, NETWORKS.regtest);
-      assert.deepEqual(manifestIds(dbDir), [], "the merged runs are gone");
+      assert.deepEqual(runTables(store), []);
       assertQueriesMatch(store, chainDir);
     });
 
@@ -126,18 +108,10 @@ Deno.test("the initial sync's runs answer queries, merge, survive crashes and be
         await syncFlushes(store, chainDir, Number.MAX_SAFE_INTEGER);
         assert.equal(store.state.firstSync, false, "caught up");
         assert.equal(store.runStats.utxoRuns, 0);
-        assert.throws(() => Deno.statSync(`${dbDir}/${RUNS_FILE}`), Deno.errors.NotFound);
+        assert.deepEqual(runTables(store), []);
         assertIndexMatchesChain(store, chainBlocks(chainDir, BLOCKS));
       },
     );
-
-    await t.step("a runs file left by a crash after the catch-up is deleted", () => {
-      store.close();
-      Deno.writeFileSync(`${dbDir}/${RUNS_FILE}`, new Uint8Array(0));
-      store = IndexStore.open(dbDir, NETWORKS.regtest);
-      assert.throws(() => Deno.statSync(`${dbDir}/${RUNS_FILE}`), Deno.errors.NotFound);
-      assertIndexMatchesChain(store, chainBlocks(chainDir, BLOCKS));
-    });
   } finally {
     store.close();
     await Deno.remove(chainDir, { recursive: true });

@@ -1,0 +1,95 @@
+/**
+ * A flush of the initial sync as plain arrays, to hand to the flush writer's thread
+ * (flush_writer.ts): structured cloning copies typed arrays as whole buffers but an array of
+ * millions of row objects one object at a time, so rows travel as columns.
+ */
+import { HASHX_LENGTH } from "../chain/script.ts";
+import { HistoryBatch, type HistoryParts } from "./history_batch.ts";
+import type { BlockRow, ForwardChanges, UtxoRow } from "./store.ts";
+
+/** UTXO rows as columns. */
+export interface UtxoColumns {
+  txNums: Float64Array;
+  vouts: Uint32Array;
+  values: Float64Array;
+  prefixes: Float64Array;
+  /** HASHX_LENGTH bytes per row. */
+  hashXs: Uint8Array;
+}
+
+/** Everything {@link IndexStore.commitForward} needs of an initial-sync flush. */
+export interface FlushPayload {
+  blocks: BlockRow[];
+  txids: Uint8Array;
+  history: HistoryParts;
+  utxoAdds: UtxoColumns;
+  utxoSpends: UtxoColumns;
+  pruneUndoBelow: number;
+}
+
+/** Columns for `count` rows, zeroed. */
+export function emptyUtxoColumns(count: number): UtxoColumns {
+  return {
+    txNums: new Float64Array(count),
+    vouts: new Uint32Array(count),
+    values: new Float64Array(count),
+    prefixes: new Float64Array(count),
+    hashXs: new Uint8Array(count * HASHX_LENGTH),
+  };
+}
+
+/** Rows as columns. */
+export function rowsToColumns(rows: readonly UtxoRow[]): UtxoColumns {
+  const columns = emptyUtxoColumns(rows.length);
+  rows.forEach((row, i) => {
+    columns.txNums[i] = row.txNum;
+    columns.vouts[i] = row.vout;
+    columns.values[i] = row.value;
+    columns.prefixes[i] = row.prefix;
+    columns.hashXs.set(row.hashX, i * HASHX_LENGTH);
+  });
+  return columns;
+}
+
+/** Columns as rows (hashX views of the columns' array). */
+export function columnsToRows(columns: UtxoColumns): UtxoRow[] {
+  const rows: UtxoRow[] = new Array(columns.txNums.length);
+  for (let i = 0; i < rows.length; i++) {
+    rows[i] = {
+      txNum: columns.txNums[i],
+      vout: columns.vouts[i],
+      value: columns.values[i],
+      prefix: columns.prefixes[i],
+      hashX: columns.hashXs.subarray(i * HASHX_LENGTH, (i + 1) * HASHX_LENGTH),
+    };
+  }
+  return rows;
+}
+
+/**
+ * The buffers a payload hands over without copying: its own columns, and the history batch's
+ * arrays, which the processor gives up with the batch.
+ */
+export function payloadBuffers(payload: FlushPayload): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  const add = (array: ArrayBufferView) => buffers.add(array.buffer as ArrayBuffer);
+  for (const columns of [payload.utxoAdds, payload.utxoSpends]) {
+    for (const array of Object.values(columns)) add(array);
+  }
+  add(payload.history.hashXs);
+  add(payload.history.txOffsets);
+  return [...buffers];
+}
+
+/** The payload as the store's flush. */
+export function payloadChanges(payload: FlushPayload): ForwardChanges {
+  const history = HistoryBatch.fromParts(payload.history);
+  return {
+    blocks: payload.blocks,
+    txids: payload.txids,
+    history: (emit) => history.rows(emit),
+    utxoAdds: columnsToRows(payload.utxoAdds),
+    utxoSpends: columnsToRows(payload.utxoSpends),
+    pruneUndoBelow: payload.pruneUndoBelow,
+  };
+}
