@@ -5,6 +5,7 @@
  */
 import { HASHX_LENGTH } from "../chain/script.ts";
 import { HistoryBatch, type HistoryParts } from "./history_batch.ts";
+import { radixOrder, sortKeyTies } from "./radix_order.ts";
 import type { BlockRow, ForwardChanges, UtxoRow } from "./store.ts";
 
 /** UTXO rows as columns. */
@@ -51,19 +52,20 @@ export function rowsToColumns(rows: readonly UtxoRow[]): UtxoColumns {
   return columns;
 }
 
-/** Columns as rows (hashX views of the columns' array). */
-export function columnsToRows(columns: UtxoColumns): UtxoRow[] {
-  const rows: UtxoRow[] = new Array(columns.txNums.length);
-  for (let i = 0; i < rows.length; i++) {
-    rows[i] = {
-      txNum: columns.txNums[i],
-      vout: columns.vouts[i],
-      value: columns.values[i],
-      prefix: columns.prefixes[i],
-      hashX: columns.hashXs.subarray(i * HASHX_LENGTH, (i + 1) * HASHX_LENGTH),
-    };
-  }
-  return rows;
+/**
+ * Row numbers of `columns` in the outpoint table's order (txid prefix, output index, tx
+ * number): a radix sort on the prefix's top 32 bits, ties compared.
+ */
+export function outpointOrder(columns: UtxoColumns): Uint32Array {
+  const { prefixes, vouts, txNums } = columns;
+  const keys = new Uint32Array(prefixes.length);
+  for (let i = 0; i < keys.length; i++) keys[i] = Math.floor(prefixes[i] / 0x10000);
+  const sorted = radixOrder(keys);
+  sortKeyTies(
+    sorted,
+    (a, b) => prefixes[a] - prefixes[b] || vouts[a] - vouts[b] || txNums[a] - txNums[b],
+  );
+  return sorted.order;
 }
 
 /**
@@ -81,15 +83,16 @@ export function payloadBuffers(payload: FlushPayload): ArrayBuffer[] {
   return [...buffers];
 }
 
-/** The payload as the store's flush. */
+/** The payload as the store's flush (UTXO changes as columns only: it goes to runs). */
 export function payloadChanges(payload: FlushPayload): ForwardChanges {
   const history = HistoryBatch.fromParts(payload.history);
   return {
     blocks: payload.blocks,
     txids: payload.txids,
     history: (emit) => history.rows(emit),
-    utxoAdds: columnsToRows(payload.utxoAdds),
-    utxoSpends: columnsToRows(payload.utxoSpends),
+    utxoAdds: [],
+    utxoSpends: [],
+    utxoColumns: { adds: payload.utxoAdds, spends: payload.utxoSpends },
     pruneUndoBelow: payload.pruneUndoBelow,
   };
 }

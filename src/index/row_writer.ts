@@ -71,7 +71,7 @@ function inUtxoOrder(rows: readonly UtxoRow[]): UtxoRow[] {
 }
 
 /** The outpoint table's order: by txid prefix (its top 32 of 48 bits as the key), output. */
-export function inOutpointOrder(rows: readonly UtxoRow[]): UtxoRow[] {
+function inOutpointOrder(rows: readonly UtxoRow[]): UtxoRow[] {
   return rowsInOrder(rows, ({ prefix }) => Math.floor(prefix / 0x10000), compareOutpointRows);
 }
 

@@ -19,6 +19,7 @@ import {
   TXIDS_PER_CHUNK,
 } from "./schema.ts";
 import { type OutpointCandidate, type RunStats, SyncRuns } from "./sync_runs.ts";
+import { rowsToColumns, type UtxoColumns } from "./flush_payload.ts";
 
 export type { HistoryRows, UtxoEntry, UtxoRow } from "./row_writer.ts";
 
@@ -48,6 +49,11 @@ export interface ForwardChanges extends ScriptRows {
   txids: Uint8Array;
   /** Undo records of heights below this are deleted (they left the reorg window). */
   pruneUndoBelow: number;
+  /**
+   * The UTXO changes as columns, in place of the row arrays, from a flush thread (initial
+   * sync only: they go to runs).
+   */
+  utxoColumns?: { adds: UtxoColumns; spends: UtxoColumns };
 }
 
 /** A confirmed history entry. */
@@ -83,6 +89,9 @@ export function txidPrefix(txid: Uint8Array): number {
  * next block is written straight into the tables, together with the journal.
  */
 const MAX_JOURNAL_BLOCKS = 12;
+
+/** The page cache of a connection during the initial sync, in MB (see the constructor). */
+const SYNC_CACHE_MB = 64;
 
 interface ArrayRows {
   setReturnArrays(enabled: boolean): void;
@@ -180,6 +189,8 @@ export class IndexStore {
   #journalSeq = 0;
   /** The initial sync's flushes until it catches up (sync_runs.ts). */
   readonly #runs: SyncRuns;
+  /** The page cache asked for (PRAGMA cache_size), restored once the sync has caught up. */
+  readonly #cacheSize: number;
 
   private constructor(
     db: DatabaseSync,
@@ -192,9 +203,15 @@ export class IndexStore {
     this.#rows = new RowWriter(db);
     this.#state = this.#loadState();
     this.#runs = new SyncRuns(db);
+    this.#cacheSize = (db.prepare("PRAGMA cache_size").get() as { cache_size: number }).cache_size;
     // A sync reads far more of the file than it should keep resident: no memory map until the
-    // index has caught up (mapped pages count in the process's RSS).
-    if (this.#state.firstSync) db.exec("PRAGMA mmap_size = 0");
+    // index has caught up (mapped pages count in the process's RSS), and a small page cache.
+    // Its reads are spends of outputs all over the runs, which a cache of any size affordable
+    // next to CACHE_MB hardly serves; the operating system's file cache does, outside RSS.
+    if (this.#state.firstSync) {
+      db.exec("PRAGMA mmap_size = 0");
+      db.exec(`PRAGMA cache_size = -${SYNC_CACHE_MB * 1024}`);
+    }
     this.#txEnds = (this.#sql.txEnds.all() as { tx_end: number }[]).map((row) => row.tx_end);
     if (this.#txEnds.length !== this.#state.height + 1) {
       throw new Error(
@@ -319,6 +336,7 @@ export class IndexStore {
     });
     this.#state = state;
     this.db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
+    this.db.exec(`PRAGMA cache_size = ${this.#cacheSize}`);
   }
 
   /** Runs of the initial sync and rows the last flush's merges rewrote (for the log). */
@@ -421,7 +439,9 @@ export class IndexStore {
       sql.insertJournal.run(journal, last.height, encodeJournalEntry(changes));
     } else if (state.firstSync) {
       // The initial sync's rows go to runs (sync_runs.ts).
-      this.#runs.append(changes, state.txCount);
+      const utxos = changes.utxoColumns ??
+        { adds: rowsToColumns(changes.utxoAdds), spends: rowsToColumns(changes.utxoSpends) };
+      this.#runs.append(changes.history, utxos.adds, utxos.spends, state.txCount);
     } else {
       mergeJournal(this.db, this.#rows);
       this.#rows.write(changes);

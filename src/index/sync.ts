@@ -277,7 +277,7 @@ export class ChainSync {
           Math.round(txs / seconds).toLocaleString("en-US")
         } tx/s, ` +
         `${((this.#bytesSinceStart - this.#progress.bytes) / MB / seconds).toFixed(1)} MB/s, ` +
-        `ETA ${formatEta(eta)}`,
+        `ETA ${formatEta(eta)}, RSS ${Math.round(Deno.memoryUsage().rss / MB)} MB`,
     );
     this.#progress.at = now;
   }

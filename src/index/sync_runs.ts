@@ -29,7 +29,9 @@
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { BulkStatement } from "./bulk_statement.ts";
-import { inOutpointOrder, type RowWriter, type ScriptRows, type UtxoEntry } from "./row_writer.ts";
+import { HASHX_LENGTH } from "../chain/script.ts";
+import { outpointOrder, type UtxoColumns } from "./flush_payload.ts";
+import type { HistoryRows, RowWriter, UtxoEntry } from "./row_writer.ts";
 
 /** The manifest of runs; tx_end: the tx count a run's data reaches. */
 export const RUNS_TABLE = `CREATE TABLE IF NOT EXISTS runs (
@@ -185,12 +187,15 @@ export class SyncRuns {
     };
   }
 
-  /** Writes a flush's history and UTXO changes as new runs reaching tx count `txEnd`. */
-  append(rows: ScriptRows, txEnd: number): void {
+  /**
+   * Writes a flush's history rows and UTXO changes (outputs created and left unspent, outputs
+   * of earlier flushes spent) as new runs reaching tx count `txEnd`.
+   */
+  append(history: HistoryRows, adds: UtxoColumns, spends: UtxoColumns, txEnd: number): void {
     this.#mergedRows = 0;
     this.#mergeSeconds = 0;
     const started = performance.now();
-    this.#write(rows, txEnd);
+    this.#write(history, adds, spends, txEnd);
     this.#writeSeconds = (performance.now() - started) / 1000;
   }
 
@@ -220,14 +225,14 @@ export class SyncRuns {
     });
   }
 
-  #write(rows: ScriptRows, txEnd: number): void {
+  #write(rows: HistoryRows, adds: UtxoColumns, spends: UtxoColumns, txEnd: number): void {
     const history = this.#create("history", txEnd);
     const historyRows = new BulkStatement(
       this.#db,
       (values) => `INSERT INTO ${tableName("history", history.id)} VALUES ${values}`,
       "(?, ?, ?)",
     );
-    rows.history((hashX, txNum, more) => {
+    rows((hashX, txNum, more) => {
       historyRows.add(hashX, txNum, more);
       history.rows++;
     });
@@ -242,26 +247,35 @@ export class SyncRuns {
     );
     // Created outputs and tombstones of spent ones, merged into one key order. Their keys
     // differ: a spent output belongs to an earlier flush, so its tx number is another.
-    const adds = inOutpointOrder(rows.utxoAdds);
-    const spends = inOutpointOrder(rows.utxoSpends);
+    const addOrder = outpointOrder(adds);
+    const spendOrder = outpointOrder(spends);
+    const row = (columns: UtxoColumns, i: number, value: number) =>
+      utxoRows.add(
+        columns.prefixes[i],
+        columns.vouts[i],
+        columns.txNums[i],
+        columns.hashXs.subarray(i * HASHX_LENGTH, (i + 1) * HASHX_LENGTH),
+        value,
+      );
     let a = 0;
     let s = 0;
-    while (a < adds.length || s < spends.length) {
-      const add = adds[a];
-      const spend = spends[s];
-      const takeAdd = spend === undefined ||
-        (add !== undefined &&
-          (add.prefix - spend.prefix || add.vout - spend.vout || add.txNum - spend.txNum) < 0);
+    while (a < addOrder.length || s < spendOrder.length) {
+      const add = addOrder[a];
+      const spend = spendOrder[s];
+      const takeAdd = s === spendOrder.length ||
+        (a < addOrder.length &&
+          (adds.prefixes[add] - spends.prefixes[spend] || adds.vouts[add] - spends.vouts[spend] ||
+              adds.txNums[add] - spends.txNums[spend]) < 0);
       if (takeAdd) {
-        utxoRows.add(add.prefix, add.vout, add.txNum, add.hashX, add.value);
+        row(adds, add, adds.values[add]);
         a++;
       } else {
-        utxoRows.add(spend.prefix, spend.vout, spend.txNum, spend.hashX, TOMBSTONE);
+        row(spends, spend, TOMBSTONE);
         s++;
       }
     }
     utxoRows.finish();
-    utxo.rows = adds.length + spends.length;
+    utxo.rows = addOrder.length + spendOrder.length;
     this.#record("utxo", utxo);
   }
 

@@ -34,7 +34,7 @@ Deno.test("sync logs progress with rates and an ETA, flushes, catch-up and live 
       for (const line of progress) {
         assert.match(
           line,
-          /^INFO:BlockProcessor:height \d+ of 60: [\d.]+ blocks\/s, [\d,]+ tx\/s, [\d.]+ MB\/s, ETA (\d+h \d\dm \d\ds|\d+m \d\ds|\d+s|unknown)$/,
+          /^INFO:BlockProcessor:height \d+ of 60: [\d.]+ blocks\/s, [\d,]+ tx\/s, [\d.]+ MB\/s, ETA (\d+h \d\dm \d\ds|\d+m \d\ds|\d+s|unknown), RSS \d+ MB$/,
         );
       }
       assert.ok(
