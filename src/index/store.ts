@@ -90,7 +90,6 @@ export function txidPrefix(txid: Uint8Array): number {
  */
 const MAX_JOURNAL_BLOCKS = 12;
 
-
 interface ArrayRows {
   setReturnArrays(enabled: boolean): void;
 }
@@ -187,7 +186,6 @@ export class IndexStore {
   #journalSeq = 0;
   /** The initial sync's flushes until it catches up (sync_runs.ts). */
   readonly #runs: SyncRuns;
-
 
   private constructor(
     db: DatabaseSync,
@@ -328,7 +326,6 @@ export class IndexStore {
     });
     this.#state = state;
     this.db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
-
   }
 
   /** Runs of the initial sync and rows the last flush's merges rewrote (for the log). */
