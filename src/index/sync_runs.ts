@@ -93,11 +93,8 @@ interface ArrayRows {
 export interface RunStats {
   historyRuns: number;
   utxoRuns: number;
-  /** Rows rewritten by merges in the last flush. */
+  /** Rows rewritten by the last merges. */
   mergedRows: number;
-  /** Seconds the last flush spent writing its runs, and merging runs. */
-  writeSeconds: number;
-  mergeSeconds: number;
 }
 
 /**
@@ -111,8 +108,6 @@ export class SyncRuns {
   #lookup: StatementSync | undefined;
   #historyFrom: StatementSync | undefined;
   #mergedRows = 0;
-  #writeSeconds = 0;
-  #mergeSeconds = 0;
   /**
    * Tables of runs merged away but not dropped yet: another connection may still be reading
    * them (the indexer's, while a flush writer merges; flush_writer.ts).
@@ -182,8 +177,6 @@ export class SyncRuns {
       historyRuns: this.#runs.history.length,
       utxoRuns: this.#runs.utxo.length,
       mergedRows: this.#mergedRows,
-      writeSeconds: this.#writeSeconds,
-      mergeSeconds: this.#mergeSeconds,
     };
   }
 
@@ -192,11 +185,8 @@ export class SyncRuns {
    * of earlier flushes spent) as new runs reaching tx count `txEnd`.
    */
   append(history: HistoryRows, adds: UtxoColumns, spends: UtxoColumns, txEnd: number): void {
-    this.#mergedRows = 0;
-    this.#mergeSeconds = 0;
-    const started = performance.now();
-    this.#write(history, adds, spends, txEnd);
-    this.#writeSeconds = (performance.now() - started) / 1000;
+    this.#appendHistory(history, txEnd);
+    this.#appendUtxos(adds, spends, txEnd);
   }
 
   /**
@@ -204,12 +194,11 @@ export class SyncRuns {
    * once; their tables stay until {@link dropRetired}, for readers of the old manifest.
    */
   compact(): void {
-    const started = performance.now();
+    this.#mergedRows = 0;
     this.#transaction(() => {
       this.#compact("history");
       this.#compact("utxo");
     });
-    this.#mergeSeconds = (performance.now() - started) / 1000;
   }
 
   /**
@@ -225,7 +214,7 @@ export class SyncRuns {
     });
   }
 
-  #write(rows: HistoryRows, adds: UtxoColumns, spends: UtxoColumns, txEnd: number): void {
+  #appendHistory(rows: HistoryRows, txEnd: number): void {
     const history = this.#create("history", txEnd);
     const historyRows = new BulkStatement(
       this.#db,
@@ -238,7 +227,9 @@ export class SyncRuns {
     });
     historyRows.finish();
     this.#record("history", history);
+  }
 
+  #appendUtxos(adds: UtxoColumns, spends: UtxoColumns, txEnd: number): void {
     const utxo = this.#create("utxo", txEnd);
     const utxoRows = new BulkStatement(
       this.#db,
