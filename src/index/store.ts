@@ -622,14 +622,25 @@ export class IndexStore {
 
   /** Tx numbers of a script's confirmed history in chain order, at most `limit`. */
   historyTxNums(hashX: Uint8Array, limit = Number.MAX_SAFE_INTEGER): number[] {
-    const rows = this.#sql.history.all(hashX) as unknown as [number, Uint8Array][];
     const txNums: number[] = [];
-    for (const [txNum, more] of [...rows, ...this.#runs.historyRows(hashX, 0)]) {
+    for (const [txNum, more] of this.#storedHistoryRows(hashX, 0)) {
       if (txNums.length >= limit) break;
       decodeHistoryRow(txNum, more, txNums, limit);
     }
     this.#addJournaled(hashX, txNums, limit);
     return txNums;
+  }
+
+  /**
+   * A script's history rows from tx number `from` on: the table's, then (during the initial
+   * sync) the runs', which hold only later transactions.
+   */
+  #storedHistoryRows(hashX: Uint8Array, from: number): [number, Uint8Array][] {
+    const rows =
+      (from === 0
+        ? this.#sql.history.all(hashX)
+        : this.#sql.historyFrom.all(hashX, from)) as unknown as [number, Uint8Array][];
+    return this.#runs.active ? rows.concat(this.#runs.historyRows(hashX, from)) : rows;
   }
 
   /**
@@ -650,9 +661,8 @@ export class IndexStore {
   historyTxNumsFrom(hashX: Uint8Array, txNum: number): number[] {
     const recent = this.#recent.historyFrom(hashX, txNum);
     if (recent) return recent;
-    const rows = this.#sql.historyFrom.all(hashX, txNum) as unknown as [number, Uint8Array][];
     const txNums: number[] = [];
-    for (const [first, more] of [...rows, ...this.#runs.historyRows(hashX, txNum)]) {
+    for (const [first, more] of this.#storedHistoryRows(hashX, txNum)) {
       decodeHistoryRow(first, more, txNums);
     }
     this.#addJournaled(hashX, txNums, Number.MAX_SAFE_INTEGER, txNum);
