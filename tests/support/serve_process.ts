@@ -99,6 +99,8 @@ export function dumpIndex(
   tables = ["headers", "txids", "history", "utxo", "outpoint", "undo"],
 ): Record<string, unknown[]> {
   const db = new DatabaseSync(`${dbDir}/${DATABASE_FILE}`);
+  // A running server may be writing (a journal merge, a checkpoint): wait for it as it would.
+  db.exec("PRAGMA busy_timeout = 5000");
   try {
     // Live blocks a killed server left in the journal are in the tables once merged (as the
     // next start would).
