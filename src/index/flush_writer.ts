@@ -5,9 +5,9 @@
  * store adopts each step, and the merged runs' tables are dropped only once it has stopped
  * reading them:
  *
- *   flush → committed: store.adoptCommitted() (new tip, new runs); the processor stops
- *                      looking outputs up in the batch it handed over
- *   merge → merged:    store.adoptCommitted() (the merged runs)
+ *   flush → committed: store.adoptCommitted() (new tip, new runs and their filters); the
+ *                      processor stops looking outputs up in the batch it handed over
+ *   merge → merged:    store.adoptCommitted() (the merged runs and their filters)
  *   release → done:    the merged-away tables dropped, WAL checkpointed
  *
  * One flush at a time: the next waits for the previous one's steps. SQLite has one writer
@@ -16,9 +16,11 @@
 import type { Logger } from "../log.ts";
 import { type FlushPayload, payloadBuffers } from "./flush_payload.ts";
 import type { IndexStore } from "./store.ts";
-import type { RunStats } from "./sync_runs.ts";
+import type { RunFilters, RunStats } from "./sync_runs.ts";
 
-type Reply = { ok: true; seconds: number; runs?: RunStats } | { error: string };
+type Reply = { ok: true; seconds: number; runs?: RunStats; filters: RunFilters } | {
+  error: string;
+};
 type Done = Extract<Reply, { ok: true }>;
 
 export class FlushWriter {
@@ -58,10 +60,10 @@ export class FlushWriter {
     const txs = payload.txids.length / 32;
     const flush = this.#ask({ type: "flush", payload }, payloadBuffers(payload));
     this.#current = flush.then(async (written) => {
-      this.store.adoptCommitted();
+      this.store.adoptCommitted(written.filters);
       onCommitted();
       const merged = await this.#ask({ type: "merge" });
-      this.store.adoptCommitted();
+      this.store.adoptCommitted(merged.filters);
       const released = await this.#ask({ type: "release" });
       const runs = merged.runs!;
       this.log.info(

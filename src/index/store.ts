@@ -18,7 +18,7 @@ import {
   SCHEMA_VERSION,
   TXIDS_PER_CHUNK,
 } from "./schema.ts";
-import { type OutpointCandidate, type RunStats, SyncRuns } from "./sync_runs.ts";
+import { type OutpointCandidate, type RunFilters, type RunStats, SyncRuns } from "./sync_runs.ts";
 import { rowsToColumns, type UtxoColumns } from "./flush_payload.ts";
 
 export type { HistoryRows, UtxoEntry, UtxoRow } from "./row_writer.ts";
@@ -398,11 +398,18 @@ export class IndexStore {
     this.#runs.dropRetired();
   }
 
+  /** Filters of the UTXO runs newer than run `id`, for a connection that will read them. */
+  runFiltersAfter(id: number): RunFilters {
+    return this.#runs.filtersAfter(id);
+  }
+
   /**
    * Catches up with flushes another connection committed (a flush writer during the initial
-   * sync): the tip, the tx counts of the new blocks and the runs.
+   * sync): the tip, the tx counts of the new blocks and the runs, with the filters of the new
+   * UTXO runs that connection built (else they are built here from the runs).
    */
-  adoptCommitted(): void {
+  adoptCommitted(filters: RunFilters = []): void {
+    this.#runs.adoptFilters(filters);
     this.#state = this.#loadState();
     const rows = this.db.prepare("SELECT tx_end FROM headers WHERE height > ? ORDER BY height")
       .all(this.#txEnds.length - 1) as { tx_end: number }[];

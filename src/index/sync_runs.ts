@@ -15,6 +15,8 @@
  * Runs are merged as they accumulate (size-tiered, like an LSM tree): when the newest runs of
  * one kind include FANOUT of the same level, they become one run of the next level, in key
  * order by SQLite's merge of ordered arms, an output and its tombstone cancelling each other.
+ * Each UTXO run has a Bloom filter of its outpoints in memory (outpoint_filter.ts), so a spend
+ * reads only the runs that may hold its output: one, mostly.
  * A row is rewritten once per level, so the work per transaction grows with the logarithm of
  * the chain, not with the chain. When the sync catches up, `finalize` merges everything into
  * the history, utxo and outpoint tables (appends into empty tables on a first sync).
@@ -31,6 +33,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { BulkStatement } from "./bulk_statement.ts";
 import { HASHX_LENGTH } from "../chain/script.ts";
 import { outpointOrder, type UtxoColumns } from "./flush_payload.ts";
+import { OutpointFilter, type OutpointFilterBits } from "./outpoint_filter.ts";
 import type { HistoryRows, RowWriter, UtxoEntry } from "./row_writer.ts";
 
 /** The manifest of runs; tx_end: the tx count a run's data reaches. */
@@ -90,6 +93,9 @@ interface ArrayRows {
 }
 
 /** Sizes of what a flush or the catch-up wrote, for the log. */
+/** Filters of UTXO runs by run id, as built on one connection and adopted by another. */
+export type RunFilters = [id: number, bits: OutpointFilterBits][];
+
 export interface RunStats {
   historyRuns: number;
   utxoRuns: number;
@@ -105,7 +111,11 @@ export class SyncRuns {
   readonly #db: DatabaseSync;
   readonly #runs: Record<RunKind, Run[]> = { history: [], utxo: [] };
   #nextId = 1;
-  #lookup: StatementSync | undefined;
+  /** Per UTXO run: its outpoints' filter and its lookup statement (made on first use). */
+  readonly #filters = new Map<number, OutpointFilter>();
+  readonly #lookups = new Map<number, StatementSync>();
+  /** The final tables' outpoint lookup, while they have rows (a sync stacked on them). */
+  #finalLookup: StatementSync | undefined;
   #historyFrom: StatementSync | undefined;
   #mergedRows = 0;
   /**
@@ -155,6 +165,53 @@ export class SyncRuns {
     }
     this.#changed("history");
     this.#changed("utxo");
+    // Runs of an earlier process (a restart mid-sync) have no filter in memory yet.
+    for (const run of this.#runs.utxo) {
+      if (!this.#filters.has(run.id)) this.#filters.set(run.id, this.#scanFilter(run));
+    }
+    this.#prepareFinalLookup();
+  }
+
+  /** The final tables are read by spends only once they have rows (a sync stacked on them). */
+  #prepareFinalLookup(): void {
+    this.#finalLookup = this.#db.prepare("SELECT 1 FROM outpoint LIMIT 1").get()
+      ? this.#prepareArrays(
+        "SELECT o.tx_num, o.hashx, u.value FROM outpoint o JOIN utxo u " +
+          "ON u.hashx = o.hashx AND u.tx_num = o.tx_num AND u.vout = o.vout " +
+          "WHERE o.prefix = ? AND o.vout = ?",
+      )
+      : undefined;
+  }
+
+  /**
+   * The filters of the UTXO runs newer than run `id` (ids only grow), for another connection
+   * to adopt.
+   */
+  filtersAfter(id: number): RunFilters {
+    return this.#runs.utxo.filter((run) => run.id > id)
+      .map((run) => [run.id, this.#filters.get(run.id)!.bits]);
+  }
+
+  /** Takes the filters of runs another connection wrote (before {@link reload}). */
+  adoptFilters(filters: RunFilters): void {
+    for (const [id, bits] of filters) this.#filters.set(id, new OutpointFilter(bits));
+  }
+
+  /** Memory held by the runs' filters, in bytes. */
+  get filterBytes(): number {
+    let bytes = 0;
+    for (const filter of this.#filters.values()) bytes += filter.bytes;
+    return bytes;
+  }
+
+  /** Builds the filter of a UTXO run from its table. */
+  #scanFilter(run: Run): OutpointFilter {
+    const filter = new OutpointFilter(run.rows);
+    const keys = this.#prepareArrays(`SELECT prefix, vout FROM ${tableName("utxo", run.id)}`);
+    for (const [prefix, vout] of keys.iterate() as Iterable<[number, number]>) {
+      filter.add(prefix, vout);
+    }
+    return filter;
   }
 
   /** Reads the runs again after another connection wrote some (a flush writer). */
@@ -267,6 +324,13 @@ export class SyncRuns {
     }
     utxoRows.finish();
     utxo.rows = addOrder.length + spendOrder.length;
+    const filter = new OutpointFilter(utxo.rows);
+    for (const columns of [adds, spends]) {
+      for (let i = 0; i < columns.vouts.length; i++) {
+        filter.add(columns.prefixes[i], columns.vouts[i]);
+      }
+    }
+    this.#filters.set(utxo.id, filter);
     this.#record("utxo", utxo);
   }
 
@@ -275,24 +339,33 @@ export class SyncRuns {
    * of the final tables that no newer run spent. Prefixes collide; the caller checks txids.
    */
   outpointCandidates(prefix: number, vout: number): OutpointCandidate[] {
-    this.#lookup ??= this.#prepareLookup();
-    const rows = this.#lookup.all(prefix, vout) as unknown as OutpointCandidate[];
+    let rows: OutpointCandidate[] = [];
+    const runs = this.#runs.utxo;
+    for (let i = runs.length - 1; i >= 0; i--) {
+      const { id } = runs[i];
+      if (!this.#filters.get(id)!.mayHave(prefix, vout)) continue;
+      let lookup = this.#lookups.get(id);
+      if (!lookup) {
+        lookup = this.#prepareArrays(
+          `SELECT tx_num, hashx, value FROM ${tableName("utxo", id)} WHERE prefix = ? AND vout = ?`,
+        );
+        this.#lookups.set(id, lookup);
+      }
+      const found = lookup.all(prefix, vout) as unknown as OutpointCandidate[];
+      rows = rows.length === 0 ? found : rows.concat(found);
+    }
+    if (this.#finalLookup) {
+      rows = rows.concat(this.#finalLookup.all(prefix, vout) as unknown as OutpointCandidate[]);
+    }
     if (rows.length <= 1) return rows[0]?.[2] === TOMBSTONE ? [] : rows;
     const spent = new Set<number>();
     for (const [txNum, , value] of rows) if (value === TOMBSTONE) spent.add(txNum);
     return rows.filter(([txNum, , value]) => value !== TOMBSTONE && !spent.has(txNum));
   }
 
-  #prepareLookup(): StatementSync {
-    const arms = this.#runs.utxo.toReversed().map(({ id }) =>
-      `SELECT tx_num, hashx, value FROM ${tableName("utxo", id)} WHERE prefix = ?1 AND vout = ?2`
-    );
-    arms.push(
-      "SELECT o.tx_num, o.hashx, u.value FROM outpoint o JOIN utxo u " +
-        "ON u.hashx = o.hashx AND u.tx_num = o.tx_num AND u.vout = o.vout " +
-        "WHERE o.prefix = ?1 AND o.vout = ?2",
-    );
-    const statement = this.#db.prepare(arms.join(" UNION ALL "));
+  /** A statement that returns rows as arrays. */
+  #prepareArrays(sql: string): StatementSync {
+    const statement = this.#db.prepare(sql);
     (statement as unknown as ArrayRows).setReturnArrays(true);
     return statement;
   }
@@ -309,14 +382,12 @@ export class SyncRuns {
   }
 
   #prepareHistory(): StatementSync {
-    const statement = this.#db.prepare(
+    return this.#prepareArrays(
       this.#runs.history.map(({ id }) =>
         `SELECT * FROM (SELECT tx_num, more FROM ${tableName("history", id)} ` +
         "WHERE hashx = ? AND tx_num >= ? ORDER BY tx_num)"
       ).join(" UNION ALL "),
     );
-    (statement as unknown as ArrayRows).setReturnArrays(true);
-    return statement;
   }
 
   /**
@@ -365,6 +436,7 @@ export class SyncRuns {
     this.#drop("utxo", this.#runs.utxo);
     for (const table of this.#retired) db.exec(`DROP TABLE IF EXISTS ${table}`);
     this.#retired = [];
+    this.#prepareFinalLookup();
   }
 
   #finalizeUtxos(writer: RowWriter, utxo: readonly Run[]): void {
@@ -446,9 +518,15 @@ export class SyncRuns {
     this.#db.prepare("DELETE FROM runs WHERE id = ?").run(id);
   }
 
+  /** Forgets what belonged to runs no longer listed. */
   #changed(kind: RunKind): void {
-    if (kind === "utxo") this.#lookup = undefined;
-    else this.#historyFrom = undefined;
+    if (kind === "history") {
+      this.#historyFrom = undefined;
+      return;
+    }
+    const listed = new Set(this.#runs.utxo.map(({ id }) => id));
+    for (const id of this.#filters.keys()) if (!listed.has(id)) this.#filters.delete(id);
+    for (const id of this.#lookups.keys()) if (!listed.has(id)) this.#lookups.delete(id);
   }
 
   /** Merges the newest runs while FANOUT of them share a level. */
@@ -483,6 +561,7 @@ export class SyncRuns {
     }
     merged.rows = (this.#db.prepare("SELECT changes() AS n").get() as { n: number }).n;
     this.#mergedRows += merged.rows;
+    if (kind === "utxo") this.#filters.set(merged.id, this.#scanFilter(merged));
     for (const { id } of inputs) {
       this.#db.prepare("DELETE FROM runs WHERE id = ?").run(id);
       this.#retired.push(tableName(kind, id));

@@ -1,7 +1,7 @@
 /**
  * The block processor's in-memory structures against plain Maps: the UTXO cache through
  * growth and compaction, the history batch's order and per-tx dedup, and the history row
- * format's round trip and size cap.
+ * format's round trip and size cap, the outpoint filter's answers.
  */
 import assert from "node:assert/strict";
 import { Random } from "../../src/regtest/activity.ts";
@@ -12,6 +12,7 @@ import {
   encodeHistoryRows,
   MAX_ROW_ENTRIES,
 } from "../../src/index/history_rows.ts";
+import { OutpointFilter } from "../../src/index/outpoint_filter.ts";
 import { radixOrder, sortKeyTies } from "../../src/index/radix_order.ts";
 import { UtxoCache } from "../../src/index/utxo_cache.ts";
 
@@ -163,4 +164,25 @@ Deno.test("the radix order is a stable sort by 32-bit key, and ties sort by the 
     keys[a] - keys[b] || tiebreak[a] - tiebreak[b] || a - b
   );
   assert.deepEqual([...sorted.order], expected);
+});
+
+Deno.test("the outpoint filter has every key it was given and few it was not", () => {
+  const random = new Random(11);
+  const prefix = () => random.int(0, 0xffffff) * 0x1000000 + random.int(0, 0xffffff);
+  const keys = Array.from({ length: 50_000 }, () => [prefix(), random.int(0, 3)]);
+  const filter = new OutpointFilter(keys.length);
+  for (const [p, vout] of keys) filter.add(p, vout);
+  assert.ok(keys.every(([p, vout]) => filter.mayHave(p, vout)), "no false negative");
+  // The same prefixes under other output indexes, and new prefixes: absent keys.
+  let maybe = 0;
+  for (const [p, vout] of keys) {
+    if (filter.mayHave(p, vout + 4)) maybe++;
+    if (filter.mayHave(prefix(), vout)) maybe++;
+  }
+  const rate = maybe / (2 * keys.length);
+  assert.ok(rate < 0.03, `false positive rate ${rate}`);
+  // Bits sent to another thread answer the same.
+  const copy = new OutpointFilter(filter.bits.slice());
+  assert.ok(keys.every(([p, vout]) => copy.mayHave(p, vout)));
+  assert.equal(new OutpointFilter(0).mayHave(1, 0), false, "an empty filter has nothing");
 });

@@ -1,7 +1,7 @@
 /**
  * The initial sync's runs (sync_runs.ts) on a real index: queries answer exactly through the
  * runs mid-sync, runs merge as they accumulate (on the flush thread), tables a crash left
- * behind are dropped on opening, runs go into the tables mid-sync (as before a reorg) and new
+ * behind are dropped on opening, a restart finds spent outputs through rebuilt filters, runs go into the tables mid-sync (as before a reorg) and new
  * runs stack on them, and the catch-up leaves the final tables exact and no run behind.
  */
 import assert from "node:assert/strict";
@@ -89,6 +89,13 @@ Deno.test("the initial sync's runs answer queries, merge, survive crashes and be
       db.close();
       store = IndexStore.open(dbDir, NETWORKS.regtest);
       assert.ok(!runTables(store).includes("utxo_run_8888"));
+      assertQueriesMatch(store, chainDir);
+    });
+
+    await t.step("a restart rebuilds the runs' filters: spends find their outputs", async () => {
+      const height = store.height;
+      await syncFlushes(store, chainDir, 2);
+      assert.ok(store.height > height && store.state.firstSync);
       assertQueriesMatch(store, chainDir);
     });
 
