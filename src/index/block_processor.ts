@@ -6,6 +6,7 @@
 import { bytesEqual, hashToHex, toHex } from "../chain/bytes.ts";
 import { HASHX_LENGTH } from "../chain/script.ts";
 import type { BlockDigest } from "./block_digest.ts";
+import { DeferredSpends, MissingUtxoError, resolveDeferredSpends } from "./deferred_spends.ts";
 import {
   emptyUtxoColumns,
   type FlushPayload,
@@ -24,12 +25,7 @@ export class ChainLinkError extends Error {
   override name = "ChainLinkError";
 }
 
-/** The chain spends an output the index does not have: a bug or a corrupt index. */
-export class MissingUtxoError extends Error {
-  override name = "MissingUtxoError";
-}
-
-/** Memory per output spent from disk in the pending batch (a row object and its key). */
+/** Memory per output spent from disk and looked up at once (a row object and its key). */
 const BYTES_PER_DISK_SPEND = 300;
 /** Memory per cached output when the flush turns it into a row (object, view, sort arrays). */
 const FLUSH_BYTES_PER_OUTPUT = 200;
@@ -80,9 +76,15 @@ export class BlockProcessor {
   #history = new HistoryBatch();
   #dbSpends: UtxoRow[] = [];
   #dbSpentKeys = new Set<string>();
+  #deferredSpends = new DeferredSpends();
   #blocks: BlockRow[] = [];
   #height: number;
   #tip: Uint8Array | undefined;
+  /**
+   * Spends of outputs on disk are left to the flush writer to look up (deferred_spends.ts),
+   * except in blocks that need undo records: set while batches go to a writer ({@link flushTo}).
+   */
+  deferDiskSpends = false;
 
   constructor(readonly store: IndexStore, readonly options: { reorgLimit: number }) {
     this.#baseTxNum = store.txCount;
@@ -114,7 +116,7 @@ export class BlockProcessor {
   get pendingBytes(): number {
     return this.#utxos.bytes + this.#utxos.size * FLUSH_BYTES_PER_OUTPUT +
       this.#history.bytes + this.#txids.bytes.length +
-      this.#dbSpends.length * BYTES_PER_DISK_SPEND;
+      this.#dbSpends.length * BYTES_PER_DISK_SPEND + this.#deferredSpends.bytes;
   }
 
   /**
@@ -162,6 +164,8 @@ export class BlockProcessor {
           } else {
             undo?.paidTo(cached.hashXs, cached.hashXOffset);
           }
+        } else if (!undo && this.deferDiskSpends) {
+          this.#deferredSpends.add(inputPrevTxid, nIn * 32, vout, history.addBlank(txNum));
         } else {
           const row = this.#spendFromDisk(
             inputPrevTxid.subarray(nIn * 32, nIn * 32 + 32),
@@ -261,6 +265,7 @@ export class BlockProcessor {
       history: this.#history.parts,
       utxoAdds: this.#cachedColumns(),
       utxoSpends: rowsToColumns(this.#dbSpends),
+      deferredSpends: this.#deferredSpends.columns(),
       pruneUndoBelow: this.#height - this.options.reorgLimit + 1,
     };
   }
@@ -272,6 +277,7 @@ export class BlockProcessor {
    */
   flush(touched?: Set<string>): void {
     if (this.#blocks.length === 0) return;
+    this.#resolveDeferredSpends();
     const history = this.#history;
     let scriptHistories: Map<string, number[]> | undefined;
     if (touched) {
@@ -292,6 +298,30 @@ export class BlockProcessor {
       pruneUndoBelow: this.#height - this.options.reorgLimit + 1,
     });
     this.#clearPending();
+  }
+
+  /**
+   * Looks up here the spends left to a flush writer that is gone (the sync stopped or failed
+   * between two flushes), for a flush on this thread.
+   */
+  #resolveDeferredSpends(): void {
+    if (this.#deferredSpends.count === 0) return;
+    const spent = resolveDeferredSpends(
+      this.#deferredSpends.columns(),
+      this.#history.parts,
+      this.#blocks,
+      (txid, vout) => this.#findFlushed(txid, vout),
+    );
+    for (let i = 0; i < spent.vouts.length; i++) {
+      this.#dbSpends.push({
+        prefix: spent.prefixes[i],
+        vout: spent.vouts[i],
+        txNum: spent.txNums[i],
+        value: spent.values[i],
+        hashX: spent.hashXs.slice(i * HASHX_LENGTH, (i + 1) * HASHX_LENGTH),
+      });
+    }
+    this.#deferredSpends = new DeferredSpends();
   }
 
   /** The cache's outputs as columns for a flush writer. */
@@ -343,6 +373,7 @@ export class BlockProcessor {
     this.#history = new HistoryBatch();
     this.#dbSpends = [];
     this.#dbSpentKeys = new Set();
+    this.#deferredSpends = new DeferredSpends();
     this.#blocks = [];
   }
 }

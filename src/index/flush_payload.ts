@@ -4,9 +4,10 @@
  * millions of row objects one object at a time, so rows travel as columns.
  */
 import { HASHX_LENGTH } from "../chain/script.ts";
+import { type DeferredSpendColumns, resolveDeferredSpends } from "./deferred_spends.ts";
 import { HistoryBatch, type HistoryParts } from "./history_batch.ts";
 import { radixOrder, sortKeyTies } from "./radix_order.ts";
-import type { BlockRow, ForwardChanges, UtxoRow } from "./store.ts";
+import type { BlockRow, ForwardChanges, UtxoEntry, UtxoRow } from "./store.ts";
 
 /** UTXO rows as columns. */
 export interface UtxoColumns {
@@ -24,7 +25,10 @@ export interface FlushPayload {
   txids: Uint8Array;
   history: HistoryParts;
   utxoAdds: UtxoColumns;
+  /** Spends of outputs on disk the indexer looked up (blocks inside the reorg window). */
   utxoSpends: UtxoColumns;
+  /** Spends of outputs on disk for the flush thread to look up (deferred_spends.ts). */
+  deferredSpends: DeferredSpendColumns;
   pruneUndoBelow: number;
 }
 
@@ -56,7 +60,9 @@ export function rowsToColumns(rows: readonly UtxoRow[]): UtxoColumns {
  * Row numbers of `columns` in the outpoint table's order (txid prefix, output index, tx
  * number): a radix sort on the prefix's top 32 bits, ties compared.
  */
-export function outpointOrder(columns: UtxoColumns): Uint32Array {
+export function outpointOrder(
+  columns: Pick<UtxoColumns, "prefixes" | "vouts" | "txNums">,
+): Uint32Array {
   const { prefixes, vouts, txNums } = columns;
   const keys = new Uint32Array(prefixes.length);
   for (let i = 0; i < keys.length; i++) keys[i] = Math.floor(prefixes[i] / 0x10000);
@@ -78,13 +84,38 @@ export function payloadBuffers(payload: FlushPayload): ArrayBuffer[] {
   for (const columns of [payload.utxoAdds, payload.utxoSpends]) {
     for (const array of Object.values(columns)) add(array);
   }
+  for (const array of Object.values(payload.deferredSpends)) add(array);
   add(payload.history.hashXs);
   add(payload.history.txOffsets);
   return [...buffers];
 }
 
-/** The payload as the store's flush (UTXO changes as columns only: it goes to runs). */
-export function payloadChanges(payload: FlushPayload): ForwardChanges {
+/** The rows of `a` then those of `b`. */
+function concatColumns(a: UtxoColumns, b: UtxoColumns): UtxoColumns {
+  if (b.vouts.length === 0) return a;
+  if (a.vouts.length === 0) return b;
+  const joined = emptyUtxoColumns(a.vouts.length + b.vouts.length);
+  for (const name of Object.keys(joined) as (keyof UtxoColumns)[]) {
+    joined[name].set(a[name] as never);
+    joined[name].set(b[name] as never, a[name].length);
+  }
+  return joined;
+}
+
+/**
+ * The payload as the store's flush (UTXO changes as columns only: it goes to runs), its
+ * deferred spends looked up with `find`.
+ */
+export function payloadChanges(
+  payload: FlushPayload,
+  find: (txid: Uint8Array, vout: number) => UtxoEntry | undefined,
+): ForwardChanges {
+  const resolved = resolveDeferredSpends(
+    payload.deferredSpends,
+    payload.history,
+    payload.blocks,
+    find,
+  );
   const history = HistoryBatch.fromParts(payload.history);
   return {
     blocks: payload.blocks,
@@ -92,7 +123,7 @@ export function payloadChanges(payload: FlushPayload): ForwardChanges {
     history: (emit) => history.rows(emit),
     utxoAdds: [],
     utxoSpends: [],
-    utxoColumns: { adds: payload.utxoAdds, spends: payload.utxoSpends },
+    utxoColumns: { adds: payload.utxoAdds, spends: concatColumns(payload.utxoSpends, resolved) },
     pruneUndoBelow: payload.pruneUndoBelow,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Worker entry of {@link FlushWriter}: the initial sync's flushes on this thread's own
- * connection to the index. Requests, each answered `{ok: true, seconds, runs, filters}` (the
- * time it took, the runs after it, the filters of the UTXO runs it made) or `{error}`:
+ * connection to the index. Requests, each answered `{ok: true, seconds, lookups, runs}` (the
+ * time it took, the last flush's spend lookups, the runs after it) or `{error}`:
  * `open` (the index directory, network and page cache), `flush` (commit a payload's runs and
  * blocks), `merge` (merge runs as due, keeping the merged runs' tables), `release` (drop those
  * tables, checkpoint), `close`.
@@ -9,7 +9,7 @@
 import { type NetworkName, NETWORKS } from "../chain/networks.ts";
 import { type FlushPayload, payloadChanges } from "./flush_payload.ts";
 import { IndexStore } from "./store.ts";
-import type { RunFilters, RunStats } from "./sync_runs.ts";
+import type { RunStats } from "./sync_runs.ts";
 
 type Request =
   | { type: "open"; directory: string; network: NetworkName; cacheMb: number }
@@ -24,15 +24,8 @@ const scope = self as unknown as {
 };
 
 let store: IndexStore | undefined;
-/** The newest UTXO run whose filter went to the indexer. */
-let sentFiltersThrough = 0;
-
-/** The filters of the UTXO runs made since the last call. */
-function newFilters(): RunFilters {
-  const filters = store?.runFiltersAfter(sentFiltersThrough) ?? [];
-  for (const [id] of filters) sentFiltersThrough = Math.max(sentFiltersThrough, id);
-  return filters;
-}
+/** The last flush's lookups of deferred spends: how many, and the seconds they took. */
+let lookups = { count: 0, seconds: 0 };
 
 function handle(request: Request): RunStats | undefined {
   if (request.type === "open") {
@@ -48,7 +41,14 @@ function handle(request: Request): RunStats | undefined {
   }
   if (!store) throw new Error("flush writer has no index open");
   if (request.type === "flush") {
-    store.commitForward(payloadChanges(request.payload), { deferMerges: true });
+    const indexed = store;
+    const started = performance.now();
+    const changes = payloadChanges(request.payload, (txid, vout) => indexed.findUtxo(txid, vout));
+    lookups = {
+      count: request.payload.deferredSpends.vouts.length,
+      seconds: (performance.now() - started) / 1000,
+    };
+    store.commitForward(changes, { deferMerges: true });
   } else if (request.type === "merge") {
     store.mergeRuns();
   } else {
@@ -63,7 +63,7 @@ scope.onmessage = ({ data }) => {
     const started = performance.now();
     const runs = handle(data);
     const seconds = (performance.now() - started) / 1000;
-    scope.postMessage({ ok: true, seconds, runs, filters: newFilters() });
+    scope.postMessage({ ok: true, seconds, lookups, runs });
   } catch (error) {
     scope.postMessage({ error: (error as Error).message });
   }

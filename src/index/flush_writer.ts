@@ -5,9 +5,9 @@
  * store adopts each step, and the merged runs' tables are dropped only once it has stopped
  * reading them:
  *
- *   flush → committed: store.adoptCommitted() (new tip, new runs and their filters); the
- *                      processor stops looking outputs up in the batch it handed over
- *   merge → merged:    store.adoptCommitted() (the merged runs and their filters)
+ *   flush → committed: store.adoptCommitted() (new tip, new runs); the processor stops
+ *                      looking outputs up in the batch it handed over
+ *   merge → merged:    store.adoptCommitted() (the merged runs)
  *   release → done:    the merged-away tables dropped, WAL checkpointed
  *
  * One flush at a time: the next waits for the previous one's steps. SQLite has one writer
@@ -16,11 +16,15 @@
 import type { Logger } from "../log.ts";
 import { type FlushPayload, payloadBuffers } from "./flush_payload.ts";
 import type { IndexStore } from "./store.ts";
-import type { RunFilters, RunStats } from "./sync_runs.ts";
+import type { RunStats } from "./sync_runs.ts";
 
-type Reply = { ok: true; seconds: number; runs?: RunStats; filters: RunFilters } | {
-  error: string;
-};
+type Reply = {
+  ok: true;
+  seconds: number;
+  /** The flush's lookups of deferred spends, included in `seconds`. */
+  lookups: { count: number; seconds: number };
+  runs?: RunStats;
+} | { error: string };
 type Done = Extract<Reply, { ok: true }>;
 
 export class FlushWriter {
@@ -60,17 +64,21 @@ export class FlushWriter {
     const txs = payload.txids.length / 32;
     const flush = this.#ask({ type: "flush", payload }, payloadBuffers(payload));
     this.#current = flush.then(async (written) => {
-      this.store.adoptCommitted(written.filters);
+      this.store.adoptCommitted();
       onCommitted();
       const merged = await this.#ask({ type: "merge" });
-      this.store.adoptCommitted(merged.filters);
+      this.store.adoptCommitted();
       const released = await this.#ask({ type: "release" });
       const runs = merged.runs!;
       this.log.info(
         `wrote ${blocks} blocks (${txs.toLocaleString("en-US")} txs) to height ` +
           `${this.store.height.toLocaleString("en-US")} in ${
             (written.seconds + merged.seconds + released.seconds).toFixed(1)
-          }s on the flush thread (runs and blocks ${written.seconds.toFixed(1)}s, merges ` +
+          }s on the flush thread (${
+            written.lookups.count.toLocaleString("en-US")
+          } spends looked up ${written.lookups.seconds.toFixed(1)}s, runs and blocks ${
+            (written.seconds - written.lookups.seconds).toFixed(1)
+          }s, merges ` +
           `${merged.seconds.toFixed(1)}s of ${runs.mergedRows.toLocaleString("en-US")} rows, ` +
           `checkpoint ${released.seconds.toFixed(1)}s); runs: ${runs.historyRuns} history, ` +
           `${runs.utxoRuns} UTXO`,

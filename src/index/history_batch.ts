@@ -138,14 +138,22 @@ export class HistoryBatch {
    * must come in ascending tx order; repeats for the same tx count once.
    */
   add(hashXs: Uint8Array, offset: number, txNum: number): void {
+    const at = this.addBlank(txNum) * HASHX_LENGTH;
+    const keys = this.#hashXs;
+    for (let i = 0; i < HASHX_LENGTH; i++) keys[at + i] = hashXs[offset + i];
+  }
+
+  /**
+   * Records that tx `txNum` touched a script not known yet, in tx order as {@link add}; the
+   * script's hashX goes into the returned entry of {@link parts} before the batch is read.
+   */
+  addBlank(txNum: number): number {
     if (this.#entries === this.#txOffsets.length) this.#grow();
     if (this.#entries === 0) this.#base = txNum;
     const entry = this.#entries++;
-    const keys = this.#hashXs;
-    const at = entry * HASHX_LENGTH;
-    for (let i = 0; i < HASHX_LENGTH; i++) keys[at + i] = hashXs[offset + i];
     this.#txOffsets[entry] = txNum - this.#base;
     this.#grouped = undefined;
+    return entry;
   }
 
   /** Distinct scripts touched; script numbers 0 … scriptCount - 1 are in hashX order. */

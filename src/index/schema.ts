@@ -7,7 +7,7 @@ import type { Network } from "../chain/networks.ts";
 import { RUNS_TABLE } from "./sync_runs.ts";
 
 /** Bumped whenever the layout changes; an older or newer file is refused, never rewritten. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** The database file inside DB_DIRECTORY. */
 export const DATABASE_FILE = "electrumx.sqlite";
@@ -74,9 +74,11 @@ export function openIndexDatabase(path: string, options: OpenOptions): DatabaseS
     db.exec("PRAGMA journal_mode = WAL");
     configureConnection(db, options.cacheMb ?? 256);
     const version = checkIdentity(db, path, options.network, !options.readOnly);
+    if (version === 4 && !options.readOnly) dropVersion4Runs(db, path);
     if (!options.readOnly) db.exec(TABLES);
     if (version !== undefined && version !== SCHEMA_VERSION) {
-      // Versions 2 and 3 lacked only tables (journal, runs), which TABLES just made.
+      // Versions 2 and 3 lacked only tables (journal, runs), which TABLES just made; version
+      // 4 only the runs' format.
       db.prepare("UPDATE state SET value = ? WHERE key = 'schema_version'").run(SCHEMA_VERSION);
     }
     return db;
@@ -112,8 +114,22 @@ export function configureConnection(db: DatabaseSync, cacheMb: number): void {
   db.exec("PRAGMA journal_size_limit = 67108864");
 }
 
+/**
+ * Version 4 kept the initial sync's runs one record per row. A file between syncs has none and
+ * only the manifest's columns change; one left in the middle of its initial sync cannot go on.
+ */
+function dropVersion4Runs(db: DatabaseSync, path: string): void {
+  if (db.prepare("SELECT 1 FROM runs LIMIT 1").get()) {
+    throw new IndexMismatchError(
+      `${path} was left in the middle of its initial sync by an older version, whose sync ` +
+        "files differ: the index must be rebuilt in a new DB_DIRECTORY",
+    );
+  }
+  db.exec("DROP TABLE runs");
+}
+
 /** Schema versions a writable open brings up to date. */
-const UPGRADABLE_VERSIONS = new Set([2, 3]);
+const UPGRADABLE_VERSIONS = new Set([2, 3, 4]);
 
 function readState(db: DatabaseSync, key: string): unknown {
   const hasState = db.prepare(

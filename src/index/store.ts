@@ -18,7 +18,7 @@ import {
   SCHEMA_VERSION,
   TXIDS_PER_CHUNK,
 } from "./schema.ts";
-import { type OutpointCandidate, type RunFilters, type RunStats, SyncRuns } from "./sync_runs.ts";
+import { type OutpointCandidate, type RunStats, SyncRuns } from "./sync_runs.ts";
 import { rowsToColumns, type UtxoColumns } from "./flush_payload.ts";
 
 export type { HistoryRows, UtxoEntry, UtxoRow } from "./row_writer.ts";
@@ -320,10 +320,7 @@ export class IndexStore {
   markSynced(): void {
     if (!this.#state.firstSync) return;
     const state = { ...this.#state, firstSync: false };
-    this.#transaction(() => {
-      this.#runs.finalize(this.#rows);
-      this.#writeState(state);
-    });
+    this.#finalizeRuns(() => this.#writeState(state));
     this.#state = state;
     this.db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
   }
@@ -338,7 +335,24 @@ export class IndexStore {
    * undo records describe the tables).
    */
   finalizeRuns(): void {
-    if (this.#runs.active) this.#transaction(() => this.#runs.finalize(this.#rows));
+    if (this.#runs.active) this.#finalizeRuns();
+  }
+
+  /**
+   * The runs into the final tables, and `more` writes, in one transaction; the final merge
+   * sorts the UTXO set in temporary files, not in memory (the setting cannot change inside a
+   * transaction).
+   */
+  #finalizeRuns(more: () => void = () => {}): void {
+    this.db.exec("PRAGMA temp_store = FILE");
+    try {
+      this.#transaction(() => {
+        this.#runs.finalize(this.#rows);
+        more();
+      });
+    } finally {
+      this.db.exec("PRAGMA temp_store = MEMORY");
+    }
   }
 
   /**
@@ -398,18 +412,11 @@ export class IndexStore {
     this.#runs.dropRetired();
   }
 
-  /** Filters of the UTXO runs newer than run `id`, for a connection that will read them. */
-  runFiltersAfter(id: number): RunFilters {
-    return this.#runs.filtersAfter(id);
-  }
-
   /**
    * Catches up with flushes another connection committed (a flush writer during the initial
-   * sync): the tip, the tx counts of the new blocks and the runs, with the filters of the new
-   * UTXO runs that connection built (else they are built here from the runs).
+   * sync): the tip, the tx counts of the new blocks and the runs.
    */
-  adoptCommitted(filters: RunFilters = []): void {
-    this.#runs.adoptFilters(filters);
+  adoptCommitted(): void {
     this.#state = this.#loadState();
     const rows = this.db.prepare("SELECT tx_end FROM headers WHERE height > ? ORDER BY height")
       .all(this.#txEnds.length - 1) as { tx_end: number }[];
@@ -684,14 +691,16 @@ export class IndexStore {
   #historyEntryCount(): number {
     const txNums: number[] = [];
     let total = 0;
-    for (const table of ["history", ...this.#runs.historyTables]) {
-      for (const row of this.db.prepare(`SELECT tx_num, more FROM ${table}`).iterate()) {
-        const { tx_num, more } = row as { tx_num: number; more: Uint8Array };
-        txNums.length = 0;
-        decodeHistoryRow(tx_num, more, txNums);
-        total += txNums.length;
-      }
+    const count = (txNum: number, more: Uint8Array) => {
+      txNums.length = 0;
+      decodeHistoryRow(txNum, more, txNums);
+      total += txNums.length;
+    };
+    for (const row of this.db.prepare("SELECT tx_num, more FROM history").iterate()) {
+      const { tx_num, more } = row as { tx_num: number; more: Uint8Array };
+      count(tx_num, more);
     }
+    this.#runs.forEachHistoryRow(count);
     // Blocks merged by another connection are in the tables already.
     return total + this.#journal.historyEntries(this.#unmergedSeqs());
   }

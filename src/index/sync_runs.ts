@@ -1,91 +1,146 @@
 /**
- * The initial sync's write path: each flush appends its rows as new sorted tables ("runs")
- * instead of inserting them into the big script- and txid-keyed tables. Those keys are random,
- * so a flush into tables that grow with the chain dirtied pages across the whole of each one:
- * its cost grew with the index (flushes of 15 s at 2M transactions, 51 s at 20M). A run is
- * written in key order into an empty table, so its pages are appended, and the cost of a flush
- * follows the flush alone.
+ * The initial sync's write path: each flush appends its rows as new sorted runs instead of
+ * inserting them into the big script- and txid-keyed tables. Those keys are random, so a
+ * flush into tables that grow with the chain dirtied pages across the whole of each one: its
+ * cost grew with the index (flushes of 15 s at 2M transactions, 51 s at 20M). A run is
+ * written in key order into a table of its own, records packed into blocks (packed_run.ts),
+ * so the cost of a flush follows the flush alone and SQLite sees a row per block, not per
+ * record.
  *
- * - History runs (`history_run_N`): the flush's history rows, as in the history table.
- * - UTXO runs (`utxo_run_N`, keyed by outpoint like the outpoint table, with the value): the
- *   outputs a flush created and left unspent, and tombstones (value -1) for the outputs of
- *   earlier flushes it spent. A spend looks its output up in every run, newest first, and in
- *   the final tables (below the runs), in one statement.
+ * - History runs: the flush's history rows (hashX, first tx number, the rest encoded as in
+ *   the history table), key hashX then tx number.
+ * - UTXO runs: the outputs a flush created and left unspent, and tombstones for the outputs
+ *   of earlier flushes it spent, key (txid prefix, output index, tx number). Each has a Bloom
+ *   filter of its outpoints (outpoint_filter.ts), so a spend reads only the runs that may
+ *   hold its output: one, mostly.
  *
  * Runs are merged as they accumulate (size-tiered, like an LSM tree): when the newest runs of
- * one kind include FANOUT of the same level, they become one run of the next level, in key
- * order by SQLite's merge of ordered arms, an output and its tombstone cancelling each other.
- * Each UTXO run has a Bloom filter of its outpoints in memory (outpoint_filter.ts), so a spend
- * reads only the runs that may hold its output: one, mostly.
- * A row is rewritten once per level, so the work per transaction grows with the logarithm of
- * the chain, not with the chain. When the sync catches up, `finalize` merges everything into
- * the history, utxo and outpoint tables (appends into empty tables on a first sync).
+ * one kind include FANOUT of the same level, they become one run of the next level, a k-way
+ * merge of their records in memory, an output and its tombstone cancelling each other. A
+ * record is rewritten once per level, so the work per transaction grows with the logarithm of
+ * the chain, not with the chain. When the sync catches up, `finalize` merges every run into
+ * the history, utxo and outpoint tables (appends into empty tables on a first sync), joining
+ * each script's rows.
  *
- * Runs live in the index file, each flush's in the flush's transaction, so a crash leaves the
- * runs of the last committed flush and a restart carries on from them. While a flush writer
- * (flush_writer.ts) merges on its own connection, the merged runs leave the manifest at once
- * but their tables stay until the indexer has stopped reading them; tables of no run (a crash
- * in between) are dropped on opening. The catch-up copies the history runs into the history
- * table by ranges of scripts, deleting each range from the runs as it goes, so the table takes
- * the pages the runs free instead of growing the file by their size again.
+ * Runs live in the index file, each flush's in the flush's transaction; the manifest (table
+ * `runs`) holds each run's block index and filter, so a crash leaves the runs of the last
+ * committed flush and a restart, or another connection, carries on from them. While a flush
+ * writer (flush_writer.ts) merges on its own connection, the merged runs leave the manifest at
+ * once but their tables stay until the indexer has stopped reading them; tables of no run (a
+ * crash in between) are dropped on opening.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { BulkStatement } from "./bulk_statement.ts";
 import { HASHX_LENGTH } from "../chain/script.ts";
+import { BulkStatement } from "./bulk_statement.ts";
 import { outpointOrder, type UtxoColumns } from "./flush_payload.ts";
-import { OutpointFilter, type OutpointFilterBits } from "./outpoint_filter.ts";
+import { decodeHistoryRow, HistoryRowEncoder } from "./history_rows.ts";
+import { OutpointFilter } from "./outpoint_filter.ts";
+import {
+  BlockIndex,
+  BlockWriter,
+  compareBytesAt,
+  createRunTable,
+  mergeCursors,
+  type RecordFormat,
+  RunCursor,
+} from "./packed_run.ts";
 import type { HistoryRows, RowWriter, UtxoEntry } from "./row_writer.ts";
 
-/** The manifest of runs; tx_end: the tx count a run's data reaches. */
+/**
+ * The manifest of runs. tx_end: the tx count a run's data reaches; firsts: the first key of
+ * each of its blocks; filter: a UTXO run's outpoint filter.
+ */
 export const RUNS_TABLE = `CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY, kind TEXT NOT NULL, level INTEGER NOT NULL, rows INTEGER NOT NULL,
-  tx_end INTEGER NOT NULL) STRICT`;
+  tx_end INTEGER NOT NULL, firsts BLOB NOT NULL, filter BLOB) STRICT`;
 
 type RunKind = "history" | "utxo";
 
 interface Run {
   id: number;
   level: number;
+  /** Records held. */
   rows: number;
   txEnd: number;
+  index: BlockIndex;
+  filter?: OutpointFilter;
+  /**
+   * The UTXO block read last, and its number: the flush thread looks spends up in key order
+   * (deferred_spends.ts), so consecutive lookups mostly land in the same block.
+   */
+  lastBlock?: { block: number; data: Uint8Array };
 }
 
 /**
- * Runs of one level merged into one. UTXO runs are read by every spend on disk, so few of
- * them; history runs only by the admin `query` during the sync and by the final merge.
+ * Runs of one level merged into one. Merging costs a rewrite of every record per level; more
+ * UTXO runs cost a filter probe each per spend; history runs are read only by the admin
+ * `query` during the sync and by the final merge.
  */
-const FANOUT: Record<RunKind, number> = { history: 8, utxo: 4 };
+const FANOUT: Record<RunKind, number> = { history: 16, utxo: 8 };
 
-/** Value of a tombstone row: the output of an older run or the final tables is spent. */
-const TOMBSTONE = -1;
-
-const COLUMNS: Record<RunKind, { create: string; names: string; key: string }> = {
-  history: {
-    create: "hashx BLOB NOT NULL, tx_num INTEGER NOT NULL, more BLOB NOT NULL, " +
-      "PRIMARY KEY (hashx, tx_num)",
-    names: "hashx, tx_num, more",
-    key: "hashx, tx_num",
-  },
-  utxo: {
-    create: "prefix INTEGER NOT NULL, vout INTEGER NOT NULL, tx_num INTEGER NOT NULL, " +
-      "hashx BLOB NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (prefix, vout, tx_num)",
-    names: "prefix, vout, tx_num, hashx, value",
-    key: "prefix, vout, tx_num",
-  },
+/**
+ * History record: hashX, first tx number (6 bytes), length of the rest (2 bytes), the rest
+ * (history_rows.ts). Key: hashX and tx number.
+ */
+const HISTORY_FORMAT: RecordFormat = {
+  keyBytes: HASHX_LENGTH + 6,
+  length: (data, at) => HASHX_LENGTH + 8 + ((data[at + 17] << 8) | data[at + 18]),
 };
+
+/**
+ * UTXO record: txid prefix (6 bytes), output index (4), tx number (6), hashX, value (8; all
+ * ones for a tombstone). Key: the first 16 bytes.
+ */
+const UTXO_RECORD_BYTES = 16 + HASHX_LENGTH + 8;
+const UTXO_FORMAT: RecordFormat = { keyBytes: 16, length: () => UTXO_RECORD_BYTES };
+const VALUE_AT = 16 + HASHX_LENGTH;
+/** Bytes of a UTXO record's outpoint (prefix and output index): what a spend looks up. */
+const OUTPOINT_BYTES = 10;
+
+/**
+ * Block sizes: a UTXO block fits in one 4 KB page (a spend reads one), a history block spans
+ * a few (read in sequence).
+ */
+const BLOCK_BYTES: Record<RunKind, number> = {
+  history: 32768,
+  utxo: Math.floor(4000 / UTXO_RECORD_BYTES) * UTXO_RECORD_BYTES,
+};
+const FORMATS: Record<RunKind, RecordFormat> = { history: HISTORY_FORMAT, utxo: UTXO_FORMAT };
 
 function tableName(kind: RunKind, id: number): string {
   return `${kind}_run_${id}`;
 }
 
-/** Scripts per range of the catch-up's history copy, by the first hashX byte. */
-const FINAL_HISTORY_STEP = 16;
-
-function hexByte(value: number): string {
-  return value.toString(16).padStart(2, "0");
+function putUint32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = (value >>> 16) & 0xff;
+  bytes[at + 2] = (value >>> 8) & 0xff;
+  bytes[at + 3] = value & 0xff;
 }
 
-/** A candidate output of an outpoint lookup: tx number, script, value. */
+function getUint32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>>
+    0;
+}
+
+function putUint48(bytes: Uint8Array, at: number, value: number): void {
+  const high = Math.floor(value / 0x100000000);
+  bytes[at] = high >>> 8;
+  bytes[at + 1] = high & 0xff;
+  putUint32(bytes, at + 2, value >>> 0);
+}
+
+function getUint48(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 8) | bytes[at + 1]) * 0x100000000 + getUint32(bytes, at + 2);
+}
+
+/** A UTXO record's value; -1 for a tombstone. */
+function getValue(bytes: Uint8Array, at: number): number {
+  const high = getUint32(bytes, at + VALUE_AT);
+  return high === 0xffffffff ? -1 : high * 0x100000000 + getUint32(bytes, at + VALUE_AT + 4);
+}
+
+/** A candidate output of an outpoint lookup: tx number, script, value (-1: spent). */
 export type OutpointCandidate = [txNum: number, hashX: Uint8Array, value: number];
 
 interface ArrayRows {
@@ -93,14 +148,33 @@ interface ArrayRows {
 }
 
 /** Sizes of what a flush or the catch-up wrote, for the log. */
-/** Filters of UTXO runs by run id, as built on one connection and adopted by another. */
-export type RunFilters = [id: number, bits: OutpointFilterBits][];
-
 export interface RunStats {
   historyRuns: number;
   utxoRuns: number;
-  /** Rows rewritten by the last merges. */
+  /** Records rewritten by the last merges. */
   mergedRows: number;
+}
+
+/**
+ * Merges UTXO records from `cursors` in key order, dropping each output together with its
+ * tombstone (they share the key), and hands the others to `emit`.
+ */
+function mergeUtxoRecords(
+  cursors: RunCursor[],
+  emit: (data: Uint8Array, at: number) => void,
+): void {
+  const held = new Uint8Array(UTXO_RECORD_BYTES);
+  let holding = false;
+  mergeCursors(cursors, ({ data, at }) => {
+    if (holding && compareBytesAt(held, 0, data, at, 16) === 0) {
+      holding = false;
+      return;
+    }
+    if (holding) emit(held, 0);
+    held.set(data.subarray(at, at + UTXO_RECORD_BYTES));
+    holding = true;
+  });
+  if (holding) emit(held, 0);
 }
 
 /**
@@ -111,18 +185,17 @@ export class SyncRuns {
   readonly #db: DatabaseSync;
   readonly #runs: Record<RunKind, Run[]> = { history: [], utxo: [] };
   #nextId = 1;
-  /** Per UTXO run: its outpoints' filter and its lookup statement (made on first use). */
-  readonly #filters = new Map<number, OutpointFilter>();
-  readonly #lookups = new Map<number, StatementSync>();
+  /** Per run: the statement reading one of its blocks (made on first use). */
+  readonly #blockReads = new Map<number, StatementSync>();
   /** The final tables' outpoint lookup, while they have rows (a sync stacked on them). */
   #finalLookup: StatementSync | undefined;
-  #historyFrom: StatementSync | undefined;
   #mergedRows = 0;
   /**
    * Tables of runs merged away but not dropped yet: another connection may still be reading
    * them (the indexer's, while a flush writer merges; flush_writer.ts).
    */
   #retired: string[] = [];
+  readonly #outpoint = new Uint8Array(OUTPOINT_BYTES);
 
   /** The runs of `db`; drops tables of no run, left by a crash between a merge and its drop. */
   constructor(db: DatabaseSync) {
@@ -153,23 +226,42 @@ export class SyncRuns {
     }
   }
 
-  /** Reads the manifest into memory. */
+  /** Reads the manifest; the block index and filter of runs not in memory yet too. */
   #load(): void {
+    const known = new Map(
+      [...this.#runs.history, ...this.#runs.utxo].map((run) => [run.id, run]),
+    );
     const rows = this.#db.prepare("SELECT id, kind, level, rows, tx_end FROM runs ORDER BY id")
       .all() as { id: number; kind: RunKind; level: number; rows: number; tx_end: number }[];
+    const details = this.#db.prepare("SELECT firsts, filter FROM runs WHERE id = ?");
     this.#runs.history = [];
     this.#runs.utxo = [];
     for (const { id, kind, level, rows: count, tx_end: txEnd } of rows) {
-      this.#runs[kind].push({ id, level, rows: count, txEnd });
+      let run = known.get(id);
+      if (!run) {
+        const { firsts, filter } = details.get(id) as {
+          firsts: Uint8Array;
+          filter: Uint8Array | null;
+        };
+        run = {
+          id,
+          level,
+          rows: count,
+          txEnd,
+          index: new BlockIndex(FORMATS[kind].keyBytes, firsts),
+          filter: filter ? new OutpointFilter(new Uint32Array(filter.slice().buffer)) : undefined,
+        };
+      }
+      this.#runs[kind].push(run);
       this.#nextId = Math.max(this.#nextId, id + 1);
     }
-    this.#changed("history");
-    this.#changed("utxo");
-    // Runs of an earlier process (a restart mid-sync) have no filter in memory yet.
-    for (const run of this.#runs.utxo) {
-      if (!this.#filters.has(run.id)) this.#filters.set(run.id, this.#scanFilter(run));
-    }
+    this.#forgetUnlisted();
     this.#prepareFinalLookup();
+  }
+
+  /** Reads the runs again after another connection wrote some (a flush writer). */
+  reload(): void {
+    this.#load();
   }
 
   /** The final tables are read by spends only once they have rows (a sync stacked on them). */
@@ -183,50 +275,9 @@ export class SyncRuns {
       : undefined;
   }
 
-  /**
-   * The filters of the UTXO runs newer than run `id` (ids only grow), for another connection
-   * to adopt.
-   */
-  filtersAfter(id: number): RunFilters {
-    return this.#runs.utxo.filter((run) => run.id > id)
-      .map((run) => [run.id, this.#filters.get(run.id)!.bits]);
-  }
-
-  /** Takes the filters of runs another connection wrote (before {@link reload}). */
-  adoptFilters(filters: RunFilters): void {
-    for (const [id, bits] of filters) this.#filters.set(id, new OutpointFilter(bits));
-  }
-
-  /** Memory held by the runs' filters, in bytes. */
-  get filterBytes(): number {
-    let bytes = 0;
-    for (const filter of this.#filters.values()) bytes += filter.bytes;
-    return bytes;
-  }
-
-  /** Builds the filter of a UTXO run from its table. */
-  #scanFilter(run: Run): OutpointFilter {
-    const filter = new OutpointFilter(run.rows);
-    const keys = this.#prepareArrays(`SELECT prefix, vout FROM ${tableName("utxo", run.id)}`);
-    for (const [prefix, vout] of keys.iterate() as Iterable<[number, number]>) {
-      filter.add(prefix, vout);
-    }
-    return filter;
-  }
-
-  /** Reads the runs again after another connection wrote some (a flush writer). */
-  reload(): void {
-    this.#load();
-  }
-
   /** True while any run is waiting to be merged into the final tables. */
   get active(): boolean {
     return this.#runs.history.length > 0 || this.#runs.utxo.length > 0;
-  }
-
-  /** Names of the history runs' tables, oldest first. */
-  get historyTables(): string[] {
-    return this.#runs.history.map(({ id }) => tableName("history", id));
   }
 
   get stats(): RunStats {
@@ -235,6 +286,15 @@ export class SyncRuns {
       utxoRuns: this.#runs.utxo.length,
       mergedRows: this.#mergedRows,
     };
+  }
+
+  /** Memory held by the runs' block indexes and filters, in bytes. */
+  get memoryBytes(): number {
+    let bytes = 0;
+    for (const run of [...this.#runs.history, ...this.#runs.utxo]) {
+      bytes += run.index.firsts.byteLength + (run.filter?.bytes ?? 0);
+    }
+    return bytes;
   }
 
   /**
@@ -272,39 +332,42 @@ export class SyncRuns {
   }
 
   #appendHistory(rows: HistoryRows, txEnd: number): void {
-    const history = this.#create("history", txEnd);
-    const historyRows = new BulkStatement(
-      this.#db,
-      (values) => `INSERT INTO ${tableName("history", history.id)} VALUES ${values}`,
-      "(?, ?, ?)",
-    );
+    const { id, writer } = this.#create("history");
     rows((hashX, txNum, more) => {
-      historyRows.add(hashX, txNum, more);
-      history.rows++;
+      const at = writer.reserve(HASHX_LENGTH + 8 + more.length);
+      const buffer = writer.buffer;
+      // Byte loops: TypedArray.set costs more than the copy for a few bytes.
+      for (let i = 0; i < HASHX_LENGTH; i++) buffer[at + i] = hashX[i];
+      putUint48(buffer, at + HASHX_LENGTH, txNum);
+      buffer[at + 17] = more.length >>> 8;
+      buffer[at + 18] = more.length & 0xff;
+      for (let i = 0; i < more.length; i++) buffer[at + 19 + i] = more[i];
     });
-    historyRows.finish();
-    this.#record("history", history);
+    this.#record("history", { id, level: 0, rows: writer.records, txEnd, index: writer.finish() });
   }
 
   #appendUtxos(adds: UtxoColumns, spends: UtxoColumns, txEnd: number): void {
-    const utxo = this.#create("utxo", txEnd);
-    const utxoRows = new BulkStatement(
-      this.#db,
-      (values) => `INSERT INTO ${tableName("utxo", utxo.id)} VALUES ${values}`,
-      "(?, ?, ?, ?, ?)",
-    );
+    const { id, writer } = this.#create("utxo");
+    const filter = new OutpointFilter(adds.vouts.length + spends.vouts.length);
     // Created outputs and tombstones of spent ones, merged into one key order. Their keys
     // differ: a spent output belongs to an earlier flush, so its tx number is another.
     const addOrder = outpointOrder(adds);
     const spendOrder = outpointOrder(spends);
-    const row = (columns: UtxoColumns, i: number, value: number) =>
-      utxoRows.add(
-        columns.prefixes[i],
-        columns.vouts[i],
-        columns.txNums[i],
-        columns.hashXs.subarray(i * HASHX_LENGTH, (i + 1) * HASHX_LENGTH),
-        value,
-      );
+    const record = (columns: UtxoColumns, i: number, tombstone: boolean) => {
+      const at = writer.reserve(UTXO_RECORD_BYTES);
+      const buffer = writer.buffer;
+      const prefix = columns.prefixes[i];
+      const vout = columns.vouts[i];
+      putUint48(buffer, at, prefix);
+      putUint32(buffer, at + 6, vout);
+      putUint48(buffer, at + 10, columns.txNums[i]);
+      const hashXs = columns.hashXs;
+      for (let b = 0; b < HASHX_LENGTH; b++) buffer[at + 16 + b] = hashXs[i * HASHX_LENGTH + b];
+      const value = tombstone ? -1 : columns.values[i];
+      putUint32(buffer, at + VALUE_AT, tombstone ? 0xffffffff : Math.floor(value / 0x100000000));
+      putUint32(buffer, at + VALUE_AT + 4, tombstone ? 0xffffffff : value >>> 0);
+      filter.add(prefix, vout);
+    };
     let a = 0;
     let s = 0;
     while (a < addOrder.length || s < spendOrder.length) {
@@ -314,53 +377,84 @@ export class SyncRuns {
         (a < addOrder.length &&
           (adds.prefixes[add] - spends.prefixes[spend] || adds.vouts[add] - spends.vouts[spend] ||
               adds.txNums[add] - spends.txNums[spend]) < 0);
-      if (takeAdd) {
-        row(adds, add, adds.values[add]);
-        a++;
-      } else {
-        row(spends, spend, TOMBSTONE);
-        s++;
-      }
+      if (takeAdd) record(adds, addOrder[a++], false);
+      else record(spends, spendOrder[s++], true);
     }
-    utxoRows.finish();
-    utxo.rows = addOrder.length + spendOrder.length;
-    const filter = new OutpointFilter(utxo.rows);
-    for (const columns of [adds, spends]) {
-      for (let i = 0; i < columns.vouts.length; i++) {
-        filter.add(columns.prefixes[i], columns.vouts[i]);
-      }
-    }
-    this.#filters.set(utxo.id, filter);
-    this.#record("utxo", utxo);
+    const index = writer.finish();
+    this.#record("utxo", { id, level: 0, rows: writer.records, txEnd, index, filter });
   }
 
   /**
-   * Unspent candidates for the outpoint (txid prefix, output index): outputs of the runs and
-   * of the final tables that no newer run spent. Prefixes collide; the caller checks txids.
+   * Candidates for the outpoint (txid prefix, output index): outputs of the runs and of the
+   * final tables that no newer run spent. Prefixes collide; the caller checks txids.
    */
   outpointCandidates(prefix: number, vout: number): OutpointCandidate[] {
+    const key = this.#outpoint;
+    putUint48(key, 0, prefix);
+    putUint32(key, 6, vout);
     let rows: OutpointCandidate[] = [];
     const runs = this.#runs.utxo;
     for (let i = runs.length - 1; i >= 0; i--) {
-      const { id } = runs[i];
-      if (!this.#filters.get(id)!.mayHave(prefix, vout)) continue;
-      let lookup = this.#lookups.get(id);
-      if (!lookup) {
-        lookup = this.#prepareArrays(
-          `SELECT tx_num, hashx, value FROM ${tableName("utxo", id)} WHERE prefix = ? AND vout = ?`,
-        );
-        this.#lookups.set(id, lookup);
-      }
-      const found = lookup.all(prefix, vout) as unknown as OutpointCandidate[];
-      rows = rows.length === 0 ? found : rows.concat(found);
+      const run = runs[i];
+      this.#findInRun(run, key, rows, prefix, vout);
     }
     if (this.#finalLookup) {
       rows = rows.concat(this.#finalLookup.all(prefix, vout) as unknown as OutpointCandidate[]);
     }
-    if (rows.length <= 1) return rows[0]?.[2] === TOMBSTONE ? [] : rows;
+    if (rows.length <= 1) return rows[0]?.[2] === -1 ? [] : rows;
     const spent = new Set<number>();
-    for (const [txNum, , value] of rows) if (value === TOMBSTONE) spent.add(txNum);
-    return rows.filter(([txNum, , value]) => value !== TOMBSTONE && !spent.has(txNum));
+    for (const [txNum, , value] of rows) if (value === -1) spent.add(txNum);
+    return rows.filter(([txNum, , value]) => value !== -1 && !spent.has(txNum));
+  }
+
+  /**
+   * Adds the records of `run` whose outpoint is `key` (prefix, vout) to `found`. The block read
+   * last is searched at once; another is read only if the run's filter may have the outpoint.
+   */
+  #findInRun(
+    run: Run,
+    key: Uint8Array,
+    found: OutpointCandidate[],
+    prefix: number,
+    vout: number,
+  ): void {
+    const start = run.index.startOf(key, OUTPOINT_BYTES);
+    if (run.lastBlock?.block !== start && !run.filter!.mayHave(prefix, vout)) return;
+    let read = this.#blockReads.get(run.id);
+    if (!read) {
+      read = this.#prepareArrays(`SELECT data FROM ${tableName("utxo", run.id)} WHERE block = ?`);
+      this.#blockReads.set(run.id, read);
+    }
+    for (let block = start; block < run.index.blocks; block++) {
+      let last = run.lastBlock;
+      if (last?.block !== block) {
+        const [data] = read.get(block) as unknown as [Uint8Array];
+        last = run.lastBlock = { block, data };
+      }
+      const data = last.data;
+      const records = data.length / UTXO_RECORD_BYTES;
+      // The first record at or after the outpoint.
+      let low = 0;
+      let high = records;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        if (compareBytesAt(data, middle * UTXO_RECORD_BYTES, key, 0, OUTPOINT_BYTES) < 0) {
+          low = middle + 1;
+        } else {
+          high = middle;
+        }
+      }
+      for (let r = low; r < records; r++) {
+        const at = r * UTXO_RECORD_BYTES;
+        if (compareBytesAt(data, at, key, 0, OUTPOINT_BYTES) !== 0) return;
+        found.push([
+          getUint48(data, at + 10),
+          data.slice(at + 16, at + 16 + HASHX_LENGTH),
+          getValue(data, at),
+        ]);
+      }
+      // The block ended on the outpoint or before it: its records may go on in the next.
+    }
   }
 
   /** A statement that returns rows as arrays. */
@@ -375,19 +469,37 @@ export class SyncRuns {
    * runs hold only older transactions, since runs merge only with their neighbours.
    */
   historyRows(hashX: Uint8Array, from: number): [txNum: number, more: Uint8Array][] {
-    if (this.#runs.history.length === 0) return [];
-    this.#historyFrom ??= this.#prepareHistory();
-    const params = this.#runs.history.flatMap(() => [hashX, from]);
-    return this.#historyFrom.all(...params) as unknown as [number, Uint8Array][];
+    const rows: [number, Uint8Array][] = [];
+    const key = new Uint8Array(HISTORY_FORMAT.keyBytes);
+    key.set(hashX);
+    putUint48(key, HASHX_LENGTH, from);
+    for (const run of this.#runs.history) {
+      const cursor = new RunCursor(
+        this.#db,
+        tableName("history", run.id),
+        HISTORY_FORMAT,
+        run.index.startOf(key, key.length),
+      );
+      while (cursor.next()) {
+        const { data, at } = cursor;
+        const order = compareBytesAt(data, at, key, 0, HASHX_LENGTH);
+        if (order > 0) break;
+        if (order < 0 || getUint48(data, at + HASHX_LENGTH) < from) continue;
+        rows.push([getUint48(data, at + HASHX_LENGTH), data.slice(at + 19, at + cursor.length)]);
+      }
+      cursor.close();
+    }
+    return rows;
   }
 
-  #prepareHistory(): StatementSync {
-    return this.#prepareArrays(
-      this.#runs.history.map(({ id }) =>
-        `SELECT * FROM (SELECT tx_num, more FROM ${tableName("history", id)} ` +
-        "WHERE hashx = ? AND tx_num >= ? ORDER BY tx_num)"
-      ).join(" UNION ALL "),
-    );
+  /** Calls `visit` for every history row in the runs (a full scan, for checks and tools). */
+  forEachHistoryRow(visit: (txNum: number, more: Uint8Array) => void): void {
+    for (const cursor of this.#cursors("history", this.#runs.history)) {
+      while (cursor.next()) {
+        const { data, at } = cursor;
+        visit(getUint48(data, at + HASHX_LENGTH), data.subarray(at + 19, at + cursor.length));
+      }
+    }
   }
 
   /**
@@ -398,12 +510,14 @@ export class SyncRuns {
   scriptOutputs(hashX: Uint8Array): { created: UtxoEntry[]; spent: Set<string> } {
     const created: UtxoEntry[] = [];
     const spent = new Set<string>();
-    for (const { id } of this.#runs.utxo) {
-      const rows = this.#db.prepare(
-        `SELECT tx_num, vout, value FROM ${tableName("utxo", id)} WHERE hashx = ?`,
-      ).all(hashX) as { tx_num: number; vout: number; value: number }[];
-      for (const { tx_num: txNum, vout, value } of rows) {
-        if (value === TOMBSTONE) spent.add(`${txNum}:${vout}`);
+    for (const cursor of this.#cursors("utxo", this.#runs.utxo)) {
+      while (cursor.next()) {
+        const { data, at } = cursor;
+        if (compareBytesAt(data, at + 16, hashX, 0, HASHX_LENGTH) !== 0) continue;
+        const txNum = getUint48(data, at + 10);
+        const vout = getUint32(data, at + 6);
+        const value = getValue(data, at);
+        if (value === -1) spent.add(`${txNum}:${vout}`);
         else created.push({ hashX, txNum, vout, value });
       }
     }
@@ -411,122 +525,144 @@ export class SyncRuns {
   }
 
   /**
-   * Moves everything into the final tables and drops the runs: history rows and unspent
-   * outputs streamed in key order from all runs at once (appended, into empty tables on a
-   * first sync); outputs of the final tables that the runs spent deleted through `writer`.
+   * Moves everything into the final tables and drops the runs: each script's history rows
+   * from all runs joined into as few rows as the format allows, and the unspent outputs, in
+   * key order (appended, into empty tables on a first sync); outputs of the final tables that
+   * the runs spent deleted through `writer`. Temporary storage must be in files (`PRAGMA
+   * temp_store = FILE`): the unspent outputs are sorted by script there.
    */
   finalize(writer: RowWriter): void {
-    const db = this.#db;
-    const history = this.#runs.history;
-    for (let low = 0; low < 256 && history.length > 0; low += FINAL_HISTORY_STEP) {
-      const high = low + FINAL_HISTORY_STEP;
-      const range = `hashx >= x'${hexByte(low)}'` +
-        (high < 256 ? ` AND hashx < x'${hexByte(high)}'` : "");
-      db.exec(
-        "INSERT INTO history (hashx, tx_num, more) " +
-          this.#ordered("history", history, `WHERE ${range}`),
-      );
-      for (const { id } of history) {
-        db.exec(`DELETE FROM ${tableName("history", id)} WHERE ${range}`);
-      }
-    }
-    const utxo = this.#runs.utxo;
-    if (utxo.length > 0) this.#finalizeUtxos(writer, utxo);
-    this.#drop("history", this.#runs.history);
-    this.#drop("utxo", this.#runs.utxo);
-    for (const table of this.#retired) db.exec(`DROP TABLE IF EXISTS ${table}`);
+    // Each kind's runs are dropped as soon as they are read, so the tables built next take
+    // the pages they free instead of growing the file by as much again.
+    if (this.#runs.history.length > 0) this.#finalizeHistory();
+    this.#drop("history");
+    if (this.#runs.utxo.length > 0) this.#finalizeUtxos(writer);
+    for (const table of this.#retired) this.#db.exec(`DROP TABLE IF EXISTS ${table}`);
     this.#retired = [];
     this.#prepareFinalLookup();
   }
 
-  #finalizeUtxos(writer: RowWriter, utxo: readonly Run[]): void {
+  #finalizeHistory(): void {
+    const rows = new BulkStatement(
+      this.#db,
+      (values) => `INSERT INTO history (hashx, tx_num, more) VALUES ${values}`,
+      "(?, ?, ?)",
+    );
+    const encoder = new HistoryRowEncoder();
+    let hashX = new Uint8Array(HASHX_LENGTH);
+    const txNums: number[] = [];
+    const writeScript = () => {
+      const key = hashX;
+      encoder.encode(txNums, (txNum, more) => rows.add(key, txNum, more));
+      txNums.length = 0;
+    };
+    mergeCursors(this.#cursors("history", this.#runs.history), ({ data, at, length }) => {
+      if (txNums.length > 0 && compareBytesAt(data, at, hashX, 0, HASHX_LENGTH) !== 0) {
+        writeScript();
+      }
+      if (txNums.length === 0) hashX = data.slice(at, at + HASHX_LENGTH);
+      decodeHistoryRow(
+        getUint48(data, at + HASHX_LENGTH),
+        data.subarray(at + 19, at + length),
+        txNums,
+      );
+    });
+    if (txNums.length > 0) writeScript();
+    rows.finish();
+  }
+
+  #finalizeUtxos(writer: RowWriter): void {
     const db = this.#db;
-    // Outputs and the tombstones of their spends cancel: what is left is unspent, or the
-    // tombstone of an output in the final tables.
-    const merged = `SELECT prefix, vout, tx_num, hashx, value FROM (${
-      this.#ordered("utxo", utxo)
-    }) GROUP BY prefix, vout, tx_num HAVING count(*) = 1`;
-    if (db.prepare("SELECT 1 FROM outpoint LIMIT 1").get()) {
-      const tombstones = db.prepare(
-        `SELECT prefix, vout, tx_num, hashx FROM (${merged}) WHERE value = ${TOMBSTONE}`,
-      ).all() as { prefix: number; vout: number; tx_num: number; hashx: Uint8Array }[];
+    const stacked = db.prepare("SELECT 1 FROM outpoint LIMIT 1").get() !== undefined;
+    // The unspent outputs wait in a temporary table, in outpoint order, from which both final
+    // tables are filled, utxo's by script through SQLite's sort (the caller has temporary
+    // storage in files, not memory).
+    db.exec(
+      "CREATE TEMP TABLE unspent (prefix INTEGER NOT NULL, vout INTEGER NOT NULL, " +
+        "tx_num INTEGER NOT NULL, hashx BLOB NOT NULL, value INTEGER NOT NULL)",
+    );
+    const unspent = new BulkStatement(
+      db,
+      (values) => `INSERT INTO temp.unspent VALUES ${values}`,
+      "(?, ?, ?, ?, ?)",
+    );
+    const spentBefore: { prefix: number; vout: number; txNum: number; hashX: Uint8Array }[] = [];
+    mergeUtxoRecords(this.#cursors("utxo", this.#runs.utxo), (data, at) => {
+      const prefix = getUint48(data, at);
+      const vout = getUint32(data, at + 6);
+      const txNum = getUint48(data, at + 10);
+      const hashX = data.slice(at + 16, at + 16 + HASHX_LENGTH);
+      const value = getValue(data, at);
+      // A tombstone left: the output is in the final tables (a sync stacked on them).
+      if (value === -1) {
+        if (stacked) spentBefore.push({ prefix, vout, txNum, hashX });
+        return;
+      }
+      unspent.add(prefix, vout, txNum, hashX, value);
+    });
+    unspent.finish();
+    this.#drop("utxo");
+    if (spentBefore.length > 0) {
       writer.write({
         history: () => {},
         utxoAdds: [],
-        utxoSpends: tombstones.map((row) => ({
-          prefix: row.prefix,
-          vout: row.vout,
-          txNum: row.tx_num,
-          hashX: row.hashx,
-          value: 0,
-        })),
+        utxoSpends: spentBefore.map((row) => ({ ...row, value: 0 })),
       });
     }
     db.exec(
       "INSERT INTO outpoint (prefix, vout, tx_num, hashx) " +
-        `SELECT prefix, vout, tx_num, hashx FROM (${merged}) WHERE value >= 0`,
+        "SELECT prefix, vout, tx_num, hashx FROM temp.unspent ORDER BY rowid",
     );
-    // The utxo table's order is by script: SQLite sorts, spilling to temporary files rather
-    // than memory (temp_store is MEMORY for the index's small temporary tables).
-    db.exec("PRAGMA temp_store = FILE");
-    try {
-      db.exec(
-        "INSERT INTO utxo (hashx, tx_num, vout, value) " +
-          `SELECT hashx, tx_num, vout, value FROM (${merged}) WHERE value >= 0 ` +
-          "ORDER BY hashx, tx_num, vout",
-      );
-    } finally {
-      db.exec("PRAGMA temp_store = MEMORY");
-    }
+    db.exec(
+      "INSERT INTO utxo (hashx, tx_num, vout, value) " +
+        "SELECT hashx, tx_num, vout, value FROM temp.unspent ORDER BY hashx, tx_num, vout",
+    );
+    db.exec("DROP TABLE temp.unspent");
   }
 
-  /**
-   * The rows of `runs` merged in key order by SQLite as they stream: one ordered arm per run,
-   * no sort and no temporary B-tree.
-   */
-  #ordered(kind: RunKind, runs: readonly Run[], where = ""): string {
-    const { names, key } = COLUMNS[kind];
-    return runs.map(({ id }) => `SELECT ${names} FROM ${tableName(kind, id)} ${where}`)
-      .join(" UNION ALL ") + ` ORDER BY ${key}`;
+  /** Cursors over `runs` from their first record. */
+  #cursors(kind: RunKind, runs: readonly Run[]): RunCursor[] {
+    return runs.map(({ id }) => new RunCursor(this.#db, tableName(kind, id), FORMATS[kind]));
   }
 
-  #create(kind: RunKind, txEnd: number): Run {
-    const run = { id: this.#nextId++, level: 0, rows: 0, txEnd };
-    this.#db.exec(
-      `CREATE TABLE ${tableName(kind, run.id)} (${COLUMNS[kind].create}) STRICT, WITHOUT ROWID`,
-    );
-    return run;
+  /** A new run's table and its writer. */
+  #create(kind: RunKind): { id: number; writer: BlockWriter } {
+    const id = this.#nextId++;
+    const table = tableName(kind, id);
+    createRunTable(this.#db, table);
+    return { id, writer: new BlockWriter(this.#db, table, FORMATS[kind], BLOCK_BYTES[kind]) };
   }
 
   #record(kind: RunKind, run: Run): void {
+    const filter = run.filter?.bits;
     this.#db.prepare(
-      "INSERT INTO runs (id, kind, level, rows, tx_end) VALUES (?, ?, ?, ?, ?)",
-    ).run(run.id, kind, run.level, run.rows, run.txEnd);
+      "INSERT INTO runs (id, kind, level, rows, tx_end, firsts, filter) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ).run(
+      run.id,
+      kind,
+      run.level,
+      run.rows,
+      run.txEnd,
+      run.index.firsts,
+      filter ? new Uint8Array(filter.buffer, filter.byteOffset, filter.byteLength) : null,
+    );
     this.#runs[kind].push(run);
-    this.#changed(kind);
   }
 
-  #drop(kind: RunKind, runs: readonly Run[]): void {
-    const ids = new Set(runs.map((run) => run.id));
-    for (const id of ids) this.#dropTable(kind, id);
-    this.#runs[kind] = this.#runs[kind].filter((run) => !ids.has(run.id));
-    this.#changed(kind);
-  }
-
-  #dropTable(kind: RunKind, id: number): void {
-    this.#db.exec(`DROP TABLE IF EXISTS ${tableName(kind, id)}`);
-    this.#db.prepare("DELETE FROM runs WHERE id = ?").run(id);
-  }
-
-  /** Forgets what belonged to runs no longer listed. */
-  #changed(kind: RunKind): void {
-    if (kind === "history") {
-      this.#historyFrom = undefined;
-      return;
+  /** Drops every run of a kind, tables and manifest rows. */
+  #drop(kind: RunKind): void {
+    for (const { id } of this.#runs[kind]) {
+      this.#db.exec(`DROP TABLE IF EXISTS ${tableName(kind, id)}`);
+      this.#db.prepare("DELETE FROM runs WHERE id = ?").run(id);
     }
+    this.#runs[kind] = [];
+    this.#forgetUnlisted();
+  }
+
+  /** Forgets the statements of runs no longer listed. */
+  #forgetUnlisted(): void {
     const listed = new Set(this.#runs.utxo.map(({ id }) => id));
-    for (const id of this.#filters.keys()) if (!listed.has(id)) this.#filters.delete(id);
-    for (const id of this.#lookups.keys()) if (!listed.has(id)) this.#lookups.delete(id);
+    for (const id of this.#blockReads.keys()) if (!listed.has(id)) this.#blockReads.delete(id);
   }
 
   /** Merges the newest runs while FANOUT of them share a level. */
@@ -545,29 +681,28 @@ export class SyncRuns {
   #merge(kind: RunKind, count: number, level: number): void {
     const runs = this.#runs[kind];
     const inputs = runs.slice(runs.length - count);
-    const merged = this.#create(kind, inputs[inputs.length - 1].txEnd);
-    merged.level = level;
-    const { names, key } = COLUMNS[kind];
-    const ordered = this.#ordered(kind, inputs);
-    const target = tableName(kind, merged.id);
+    const { id, writer } = this.#create(kind);
+    const cursors = this.#cursors(kind, inputs);
+    let filter: OutpointFilter | undefined;
     if (kind === "history") {
-      this.#db.exec(`INSERT INTO ${target} SELECT * FROM (${ordered})`);
+      mergeCursors(cursors, ({ data, at, length }) => writer.copy(data, at, length));
     } else {
-      // An output and the tombstone of its spend share their key: both go.
-      this.#db.exec(
-        `INSERT INTO ${target} SELECT ${names} FROM (${ordered}) ` +
-          `GROUP BY ${key} HAVING count(*) = 1`,
-      );
+      const outputs = new OutpointFilter(inputs.reduce((sum, run) => sum + run.rows, 0));
+      mergeUtxoRecords(cursors, (data, at) => {
+        writer.copy(data, at, UTXO_RECORD_BYTES);
+        outputs.add(getUint48(data, at), getUint32(data, at + 6));
+      });
+      filter = outputs;
     }
-    merged.rows = (this.#db.prepare("SELECT changes() AS n").get() as { n: number }).n;
-    this.#mergedRows += merged.rows;
-    if (kind === "utxo") this.#filters.set(merged.id, this.#scanFilter(merged));
-    for (const { id } of inputs) {
-      this.#db.prepare("DELETE FROM runs WHERE id = ?").run(id);
-      this.#retired.push(tableName(kind, id));
+    const index = writer.finish();
+    this.#mergedRows += writer.records;
+    for (const { id: input } of inputs) {
+      this.#db.prepare("DELETE FROM runs WHERE id = ?").run(input);
+      this.#retired.push(tableName(kind, input));
     }
-    const merging = new Set(inputs.map(({ id }) => id));
-    this.#runs[kind] = this.#runs[kind].filter(({ id }) => !merging.has(id));
-    this.#record(kind, merged);
+    this.#runs[kind] = runs.slice(0, runs.length - count);
+    const txEnd = inputs[inputs.length - 1].txEnd;
+    this.#record(kind, { id, level, rows: writer.records, txEnd, index, filter });
+    this.#forgetUnlisted();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The block processor's in-memory structures against plain Maps: the UTXO cache through
  * growth and compaction, the history batch's order and per-tx dedup, and the history row
- * format's round trip and size cap, the outpoint filter's answers.
+ * format's round trip and size cap, the outpoint filter's answers, and the flush thread's
+ * resolution of deferred spends.
  */
 import assert from "node:assert/strict";
 import { Random } from "../../src/regtest/activity.ts";
@@ -12,7 +13,9 @@ import {
   encodeHistoryRows,
   MAX_ROW_ENTRIES,
 } from "../../src/index/history_rows.ts";
+import { DeferredSpends, resolveDeferredSpends } from "../../src/index/deferred_spends.ts";
 import { OutpointFilter } from "../../src/index/outpoint_filter.ts";
+import type { UtxoEntry } from "../../src/index/store.ts";
 import { radixOrder, sortKeyTies } from "../../src/index/radix_order.ts";
 import { UtxoCache } from "../../src/index/utxo_cache.ts";
 
@@ -185,4 +188,50 @@ Deno.test("the outpoint filter has every key it was given and few it was not", (
   const copy = new OutpointFilter(filter.bits.slice());
   assert.ok(keys.every(([p, vout]) => copy.mayHave(p, vout)));
   assert.equal(new OutpointFilter(0).mayHave(1, 0), false, "an empty filter has nothing");
+});
+
+Deno.test("deferred spends fill their history blanks and become tombstones; a missing or twice-spent output fails", () => {
+  const random = new Random(13);
+  const txids = Array.from({ length: 40 }, () => randomBytes(random, 32));
+  const outputs = new Map<string, UtxoEntry>();
+  txids.forEach((txid, i) =>
+    outputs.set(`${toHex(txid)}:1`, {
+      hashX: randomBytes(random, 11),
+      txNum: i,
+      vout: 1,
+      value: 1000 + i,
+    })
+  );
+  const find = (txid: Uint8Array, vout: number) => outputs.get(`${toHex(txid)}:${vout}`);
+  const blocks = [{ height: 7, header: new Uint8Array(80), txEnd: 200 }];
+  const history = new HistoryBatch();
+  const spends = new DeferredSpends();
+  // Tx 100 + i spends output 1 of tx i, in reverse txid order; each tx also pays a script.
+  const paid = randomBytes(random, 11);
+  for (let i = 0; i < txids.length; i++) {
+    spends.add(txids[txids.length - 1 - i], 0, 1, history.addBlank(100 + i));
+    history.add(paid, 0, 100 + i);
+  }
+  const tombstones = resolveDeferredSpends(spends.columns(), history.parts, blocks, find);
+  assert.equal(tombstones.vouts.length, txids.length);
+  for (let i = 0; i < txids.length; i++) {
+    const spent = outputs.get(`${toHex(txids[txids.length - 1 - i])}:1`)!;
+    const scripts: string[] = [];
+    for (let script = 0; script < history.scriptCount; script++) {
+      if (history.txNums(script).includes(100 + i)) scripts.push(toHex(history.hashX(script)));
+    }
+    assert.deepEqual(scripts.sort(), [toHex(spent.hashX), toHex(paid)].sort());
+  }
+  const tombstoneTxNums = Array.from(tombstones.txNums).sort((a, b) => a - b);
+  assert.deepEqual(tombstoneTxNums, txids.map((_, i) => i));
+
+  const failing = (txid: Uint8Array, vout: number) => {
+    const batch = new HistoryBatch();
+    const twice = new DeferredSpends();
+    twice.add(txids[0], 0, 1, batch.addBlank(150));
+    twice.add(txid, 0, vout, batch.addBlank(151));
+    return () => resolveDeferredSpends(twice.columns(), batch.parts, blocks, find);
+  };
+  assert.throws(failing(txids[1], 5), /spends .*:5, which the index does not have as unspent/);
+  assert.throws(failing(txids[0], 1), /which the index does not have as unspent/);
 });

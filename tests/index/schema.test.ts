@@ -87,3 +87,27 @@ Deno.test("a version-2 file gets the journal table when opened for writing", () 
     assert.deepEqual({ ...version }, { value: SCHEMA_VERSION });
     assert.deepEqual({ ...journal }, { n: 0 });
   }));
+
+/** A version-4 runs manifest, without the block indexes and filters of version 5. */
+const VERSION_4_RUNS = "DROP TABLE runs; CREATE TABLE runs (id INTEGER PRIMARY KEY, " +
+  "kind TEXT NOT NULL, level INTEGER NOT NULL, rows INTEGER NOT NULL, " +
+  "tx_end INTEGER NOT NULL) STRICT; UPDATE state SET value = 4 WHERE key = 'schema_version'";
+
+Deno.test("a version-4 file between syncs gets the new runs manifest; one mid-sync is refused", () =>
+  withIndexFile((path) => {
+    edit(path, VERSION_4_RUNS);
+    openIndexDatabase(path, { network: NETWORKS.regtest }).close();
+    const db = new DatabaseSync(path, { readOnly: true });
+    const version = db.prepare("SELECT value FROM state WHERE key = 'schema_version'").get();
+    const columns = db.prepare("SELECT name FROM pragma_table_info('runs')").all();
+    db.close();
+    assert.deepEqual({ ...version }, { value: SCHEMA_VERSION });
+    assert.ok(columns.some((column) => column.name === "firsts"), "the new manifest");
+
+    edit(path, `${VERSION_4_RUNS}; INSERT INTO runs VALUES (1, 'utxo', 0, 10, 10)`);
+    assertRefusedUnchanged(
+      path,
+      () => openIndexDatabase(path, { network: NETWORKS.regtest }),
+      /left in the middle of its initial sync by an older version/,
+    );
+  }));

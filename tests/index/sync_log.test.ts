@@ -46,7 +46,7 @@ Deno.test("sync logs progress with rates and an ETA, flushes, catch-up and live 
       );
       assert.ok(
         lines.some((l) =>
-          /^INFO:BlockProcessor:wrote \d+ blocks \([\d,]+ txs\) to height [\d,]+ in [\d.]+s on the flush thread \(runs and blocks [\d.]+s, merges [\d.]+s of [\d,]+ rows, checkpoint [\d.]+s\); runs: \d+ history, \d+ UTXO$/
+          /^INFO:BlockProcessor:wrote \d+ blocks \([\d,]+ txs\) to height [\d,]+ in [\d.]+s on the flush thread \([\d,]+ spends looked up [\d.]+s, runs and blocks [\d.]+s, merges [\d.]+s of [\d,]+ rows, checkpoint [\d.]+s\); runs: \d+ history, \d+ UTXO$/
             .test(l)
         ),
         lines.join("\n"),
