@@ -6,7 +6,12 @@
 import { bytesEqual, hashToHex, toHex } from "../chain/bytes.ts";
 import { HASHX_LENGTH } from "../chain/script.ts";
 import type { BlockDigest } from "./block_digest.ts";
-import { DeferredSpends, MissingUtxoError, resolveDeferredSpends } from "./deferred_spends.ts";
+import {
+  type BlockUndoDraft,
+  DeferredSpends,
+  MissingUtxoError,
+  resolveDeferredSpends,
+} from "./deferred_spends.ts";
 import {
   emptyUtxoColumns,
   type FlushPayload,
@@ -77,12 +82,13 @@ export class BlockProcessor {
   #dbSpends: UtxoRow[] = [];
   #dbSpentKeys = new Set<string>();
   #deferredSpends = new DeferredSpends();
+  #undoDrafts: BlockUndoDraft[] = [];
   #blocks: BlockRow[] = [];
   #height: number;
   #tip: Uint8Array | undefined;
   /**
-   * Spends of outputs on disk are left to the flush writer to look up (deferred_spends.ts),
-   * except in blocks that need undo records: set while batches go to a writer ({@link flushTo}).
+   * Spends of outputs on disk are left to the flush writer to look up (deferred_spends.ts):
+   * set while batches go to a writer ({@link flushTo}).
    */
   deferDiskSpends = false;
 
@@ -164,7 +170,8 @@ export class BlockProcessor {
           } else {
             undo?.paidTo(cached.hashXs, cached.hashXOffset);
           }
-        } else if (!undo && this.deferDiskSpends) {
+        } else if (this.deferDiskSpends) {
+          undo?.spendLater(this.#deferredSpends.count);
           this.#deferredSpends.add(inputPrevTxid, nIn * 32, vout, history.addBlank(txNum));
         } else {
           const row = this.#spendFromDisk(
@@ -184,11 +191,12 @@ export class BlockProcessor {
         this.#utxos.add(firstIndex + t, vout, outputHashX, at, outputValue[nOut]);
       }
     }
+    if (undo?.waiting) this.#undoDrafts.push({ block: this.#blocks.length, draft: undo.draft() });
     this.#blocks.push({
       height,
       header: block.header,
       txEnd: this.txCount,
-      undo: undo?.finish(),
+      undo: undo?.waiting ? undefined : undo?.finish(),
     });
     this.#height = height;
     this.#tip = block.hash;
@@ -266,6 +274,7 @@ export class BlockProcessor {
       utxoAdds: this.#cachedColumns(),
       utxoSpends: rowsToColumns(this.#dbSpends),
       deferredSpends: this.#deferredSpends.columns(),
+      undoDrafts: this.#undoDrafts,
       pruneUndoBelow: this.#height - this.options.reorgLimit + 1,
     };
   }
@@ -310,6 +319,7 @@ export class BlockProcessor {
       this.#deferredSpends.columns(),
       this.#history.parts,
       this.#blocks,
+      this.#undoDrafts,
       (txid, vout) => this.#findFlushed(txid, vout),
     );
     for (let i = 0; i < spent.vouts.length; i++) {
@@ -322,6 +332,7 @@ export class BlockProcessor {
       });
     }
     this.#deferredSpends = new DeferredSpends();
+    this.#undoDrafts = [];
   }
 
   /** The cache's outputs as columns for a flush writer. */
@@ -374,6 +385,7 @@ export class BlockProcessor {
     this.#dbSpends = [];
     this.#dbSpentKeys = new Set();
     this.#deferredSpends = new DeferredSpends();
+    this.#undoDrafts = [];
     this.#blocks = [];
   }
 }

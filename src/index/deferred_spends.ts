@@ -7,8 +7,8 @@
  * before is committed (so every earlier output is in a run), looks the outpoints up in key
  * order, fills the blanks and turns the spends into tombstones.
  *
- * Blocks inside the reorg window still look their spends up as they are applied: their undo
- * records need the spent outputs at once.
+ * Blocks inside the reorg window defer theirs too: their undo records wait as drafts
+ * (undo.ts) and are finished here with the outputs found.
  */
 import { bytesEqual, hashToHex } from "../chain/bytes.ts";
 import { sha256d } from "../chain/hash.ts";
@@ -17,6 +17,13 @@ import { emptyUtxoColumns, outpointOrder, type UtxoColumns } from "./flush_paylo
 import type { HistoryParts } from "./history_batch.ts";
 import type { BlockRow, UtxoEntry } from "./store.ts";
 import { txidPrefix } from "./store.ts";
+import { finishUndo, type UndoDraft } from "./undo.ts";
+
+/** The undo record of the batch's block number `block`, waiting for deferred spends. */
+export interface BlockUndoDraft {
+  block: number;
+  draft: UndoDraft;
+}
 
 /** The chain spends an output the index does not have: a bug or a corrupt index. */
 export class MissingUtxoError extends Error {
@@ -85,15 +92,16 @@ export class DeferredSpends {
 
 /**
  * Looks the spent outputs up with `find` in outpoint order (neighbouring lookups share
- * pages), writes each one's script into its blank of `history`, and returns the tombstones
- * of the spent outputs. Throws {@link MissingUtxoError} for an output the index does not
- * have, or one spent twice.
+ * pages), writes each one's script into its blank of `history`, finishes the undo records of
+ * `drafts` into their `blocks`, and returns the tombstones of the spent outputs. Throws
+ * {@link MissingUtxoError} for an output the index does not have, or one spent twice.
  */
 export function resolveDeferredSpends(
   spends: DeferredSpendColumns,
   history: HistoryParts,
-  blocks: readonly BlockRow[],
-  find: (txid: Uint8Array, vout: number) => UtxoEntry | undefined,
+  blocks: BlockRow[],
+  drafts: readonly BlockUndoDraft[],
+  find: (txid: Uint8Array, vout: number, prefix: number) => UtxoEntry | undefined,
 ): UtxoColumns {
   const count = spends.vouts.length;
   const keys = {
@@ -110,7 +118,7 @@ export function resolveDeferredSpends(
     const previous = order[n - 1];
     const repeated = n > 0 && keys.prefixes[previous] === keys.prefixes[i] &&
       spends.vouts[previous] === spends.vouts[i] && bytesEqual(txid(previous), txid(i));
-    const output = repeated ? undefined : find(txid(i), spends.vouts[i]);
+    const output = repeated ? undefined : find(txid(i), spends.vouts[i], keys.prefixes[i]);
     if (!output) {
       const spender = history.base + history.txOffsets[spends.entries[i]];
       const block = blocks.find(({ txEnd }) => txEnd > spender)!;
@@ -125,6 +133,20 @@ export function resolveDeferredSpends(
     tombstones.txNums[n] = output.txNum;
     tombstones.values[n] = output.value;
     tombstones.hashXs.set(output.hashX, n * HASHX_LENGTH);
+  }
+  if (drafts.length > 0) {
+    const rowOf = new Uint32Array(count);
+    for (let n = 0; n < count; n++) rowOf[order[n]] = n;
+    const spent = (spend: number): UtxoEntry => {
+      const n = rowOf[spend];
+      return {
+        hashX: tombstones.hashXs.subarray(n * HASHX_LENGTH, (n + 1) * HASHX_LENGTH),
+        txNum: tombstones.txNums[n],
+        vout: tombstones.vouts[n],
+        value: tombstones.values[n],
+      };
+    };
+    for (const { block, draft } of drafts) blocks[block].undo = finishUndo(draft, spent);
   }
   return tombstones;
 }

@@ -4,7 +4,11 @@
  * millions of row objects one object at a time, so rows travel as columns.
  */
 import { HASHX_LENGTH } from "../chain/script.ts";
-import { type DeferredSpendColumns, resolveDeferredSpends } from "./deferred_spends.ts";
+import {
+  type BlockUndoDraft,
+  type DeferredSpendColumns,
+  resolveDeferredSpends,
+} from "./deferred_spends.ts";
 import { HistoryBatch, type HistoryParts } from "./history_batch.ts";
 import { radixOrder, sortKeyTies } from "./radix_order.ts";
 import type { BlockRow, ForwardChanges, UtxoEntry, UtxoRow } from "./store.ts";
@@ -29,6 +33,8 @@ export interface FlushPayload {
   utxoSpends: UtxoColumns;
   /** Spends of outputs on disk for the flush thread to look up (deferred_spends.ts). */
   deferredSpends: DeferredSpendColumns;
+  /** Undo records of blocks that made deferred spends, finished once those are found. */
+  undoDrafts: BlockUndoDraft[];
   pruneUndoBelow: number;
 }
 
@@ -108,12 +114,13 @@ function concatColumns(a: UtxoColumns, b: UtxoColumns): UtxoColumns {
  */
 export function payloadChanges(
   payload: FlushPayload,
-  find: (txid: Uint8Array, vout: number) => UtxoEntry | undefined,
+  find: (txid: Uint8Array, vout: number, prefix: number) => UtxoEntry | undefined,
 ): ForwardChanges {
   const resolved = resolveDeferredSpends(
     payload.deferredSpends,
     payload.history,
     payload.blocks,
+    payload.undoDrafts,
     find,
   );
   const history = HistoryBatch.fromParts(payload.history);

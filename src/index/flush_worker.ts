@@ -43,7 +43,10 @@ function handle(request: Request): RunStats | undefined {
   if (request.type === "flush") {
     const indexed = store;
     const started = performance.now();
-    const changes = payloadChanges(request.payload, (txid, vout) => indexed.findUtxo(txid, vout));
+    const changes = payloadChanges(
+      request.payload,
+      (txid, vout, prefix) => indexed.findUtxo(txid, vout, prefix),
+    );
     lookups = {
       count: request.payload.deferredSpends.vouts.length,
       seconds: (performance.now() - started) / 1000,

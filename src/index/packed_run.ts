@@ -74,13 +74,8 @@ export class BlockIndex {
    * taken as zeros) begin: the last block whose first key is below it, else the first block.
    */
   startOf(key: Uint8Array, bytes: number): number {
-    const hint = this.#hint;
-    if (
-      this.#below(hint, key, bytes) &&
-      (hint + 1 === this.blocks || !this.#below(hint + 1, key, bytes))
-    ) {
-      return hint;
-    }
+    const hinted = this.hinted(key, bytes);
+    if (hinted >= 0) return hinted;
     const { firsts, keyBytes } = this;
     let low = 0;
     let high = this.blocks - 1;
@@ -99,6 +94,17 @@ export class BlockIndex {
     }
     this.#hint = found;
     return found;
+  }
+
+  /**
+   * {@link startOf} if it is the block found last (two comparisons, no search), else -1:
+   * lookups in key order mostly stay in a block.
+   */
+  hinted(key: Uint8Array, bytes: number): number {
+    const hint = this.#hint;
+    const inside = this.#below(hint, key, bytes) &&
+      (hint + 1 === this.blocks || !this.#below(hint + 1, key, bytes));
+    return inside ? hint : -1;
   }
 
   /** True when block `block` exists and its first key is below `key`. */
@@ -204,9 +210,13 @@ export class RunCursor {
 
 /**
  * The records of `cursors` (started, not yet moved) in key order, each visited once by
- * `visit(cursor)`; a binary heap of the cursors by current key.
+ * `visit(cursor)` until it returns false (the cursors are then closed); a binary heap of the
+ * cursors by current key.
  */
-export function mergeCursors(cursors: RunCursor[], visit: (cursor: RunCursor) => void): void {
+export function mergeCursors(
+  cursors: RunCursor[],
+  visit: (cursor: RunCursor) => boolean | void,
+): void {
   const keyBytes = cursors[0]?.format.keyBytes ?? 0;
   const heap = cursors.filter((cursor) => cursor.next());
   const below = (a: RunCursor, b: RunCursor) =>
@@ -227,7 +237,10 @@ export function mergeCursors(cursors: RunCursor[], visit: (cursor: RunCursor) =>
   for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
   while (heap.length > 0) {
     const top = heap[0];
-    visit(top);
+    if (visit(top) === false) {
+      for (const cursor of heap) cursor.close();
+      return;
+    }
     if (!top.next()) {
       heap[0] = heap[heap.length - 1];
       heap.pop();

@@ -18,7 +18,12 @@ import {
   SCHEMA_VERSION,
   TXIDS_PER_CHUNK,
 } from "./schema.ts";
-import { type OutpointCandidate, type RunStats, SyncRuns } from "./sync_runs.ts";
+import {
+  type FinalizeTimes,
+  type OutpointCandidate,
+  type RunStats,
+  SyncRuns,
+} from "./sync_runs.ts";
 import { rowsToColumns, type UtxoColumns } from "./flush_payload.ts";
 
 export type { HistoryRows, UtxoEntry, UtxoRow } from "./row_writer.ts";
@@ -315,14 +320,16 @@ export class IndexStore {
 
   /**
    * Records that the index has caught up with the daemon once: the initial sync's runs go into
-   * the final tables in the same transaction, and the file is mapped from then on.
+   * the final tables in the same transaction, and the file is mapped from then on. Returns
+   * how long the runs took, if there were any.
    */
-  markSynced(): void {
+  markSynced(): FinalizeTimes | undefined {
     if (!this.#state.firstSync) return;
     const state = { ...this.#state, firstSync: false };
-    this.#finalizeRuns(() => this.#writeState(state));
+    const times = this.#finalizeRuns(() => this.#writeState(state));
     this.#state = state;
     this.db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
+    return times;
   }
 
   /** Runs of the initial sync and rows the last flush's merges rewrote (for the log). */
@@ -343,13 +350,15 @@ export class IndexStore {
    * sorts the UTXO set in temporary files, not in memory (the setting cannot change inside a
    * transaction).
    */
-  #finalizeRuns(more: () => void = () => {}): void {
+  #finalizeRuns(more: () => void = () => {}): FinalizeTimes {
     this.db.exec("PRAGMA temp_store = FILE");
     try {
+      let times: FinalizeTimes = { history: 0, unspent: 0 };
       this.#transaction(() => {
-        this.#runs.finalize(this.#rows);
+        times = this.#runs.finalize(this.#rows);
         more();
       });
+      return times;
     } finally {
       this.db.exec("PRAGMA temp_store = MEMORY");
     }
@@ -481,8 +490,7 @@ export class IndexStore {
    * Finds the unspent output `(txid, vout)` on disk: the owning script, tx number and value.
    * Txid prefixes can collide, so candidates are checked against the full txid.
    */
-  findUtxo(txid: Uint8Array, vout: number): UtxoEntry | undefined {
-    const prefix = txidPrefix(txid);
+  findUtxo(txid: Uint8Array, vout: number, prefix = txidPrefix(txid)): UtxoEntry | undefined {
     const journaled = this.#journal.findUtxo(txid, vout, prefix, (txNum) => this.txid(txNum));
     if (journaled !== undefined) return journaled ?? undefined;
     const candidates = this.#runs.active

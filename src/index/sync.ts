@@ -217,13 +217,15 @@ export class ChainSync {
     if (store.height >= to && !this.#stopping) {
       const started = performance.now();
       const { historyRuns, utxoRuns } = store.runStats;
-      store.markSynced();
+      const times = store.markSynced();
       store.checkpoint();
       log.info(
         `caught up with the daemon at height ${store.height}; ${historyRuns} history and ` +
           `${utxoRuns} UTXO runs merged into the final tables in ${
             ((performance.now() - started) / 1000).toFixed(1)
-          }s`,
+          }s (history ${times?.history.toFixed(1) ?? 0}s, unspent outputs ${
+            times?.unspent.toFixed(1) ?? 0
+          }s)`,
       );
     }
   }

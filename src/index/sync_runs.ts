@@ -72,11 +72,12 @@ interface Run {
 }
 
 /**
- * Runs of one level merged into one. Merging costs a rewrite of every record per level; more
- * UTXO runs cost a filter probe each per spend; history runs are read only by the admin
- * `query` during the sync and by the final merge.
+ * Runs of one level merged into one. Merging costs a rewrite of every record per level, on the
+ * flush thread, and twice the merged runs' room in the file while it runs; more UTXO runs cost
+ * a filter probe each per spend, but history runs are read only by the admin `query` during
+ * the sync and by the final merge, which takes them all at once.
  */
-const FANOUT: Record<RunKind, number> = { history: 16, utxo: 8 };
+const FANOUT: Record<RunKind, number> = { history: 64, utxo: 8 };
 
 /**
  * History record: hashX, first tx number (6 bytes), length of the rest (2 bytes), the rest
@@ -106,6 +107,8 @@ const BLOCK_BYTES: Record<RunKind, number> = {
   utxo: Math.floor(4000 / UTXO_RECORD_BYTES) * UTXO_RECORD_BYTES,
 };
 const FORMATS: Record<RunKind, RecordFormat> = { history: HISTORY_FORMAT, utxo: UTXO_FORMAT };
+/** Scripts per range of the catch-up's history merge, by the first hashX byte. */
+const FINAL_HISTORY_STEP = 16;
 
 function tableName(kind: RunKind, id: number): string {
   return `${kind}_run_${id}`;
@@ -145,6 +148,13 @@ export type OutpointCandidate = [txNum: number, hashX: Uint8Array, value: number
 
 interface ArrayRows {
   setReturnArrays(enabled: boolean): void;
+}
+
+/** Seconds the catch-up's merge into the final tables took, by table, for the log. */
+export interface FinalizeTimes {
+  history: number;
+  /** The outpoint and utxo tables. */
+  unspent: number;
 }
 
 /** Sizes of what a flush or the catch-up wrote, for the log. */
@@ -409,7 +419,8 @@ export class SyncRuns {
 
   /**
    * Adds the records of `run` whose outpoint is `key` (prefix, vout) to `found`. The block read
-   * last is searched at once; another is read only if the run's filter may have the outpoint.
+   * last is searched at once if the outpoint falls in it; otherwise the run's filter is asked
+   * before the block index is searched and a block read.
    */
   #findInRun(
     run: Run,
@@ -418,8 +429,11 @@ export class SyncRuns {
     prefix: number,
     vout: number,
   ): void {
-    const start = run.index.startOf(key, OUTPOINT_BYTES);
-    if (run.lastBlock?.block !== start && !run.filter!.mayHave(prefix, vout)) return;
+    let start = run.index.hinted(key, OUTPOINT_BYTES);
+    if (start < 0 || run.lastBlock?.block !== start) {
+      if (!run.filter!.mayHave(prefix, vout)) return;
+      if (start < 0) start = run.index.startOf(key, OUTPOINT_BYTES);
+    }
     let read = this.#blockReads.get(run.id);
     if (!read) {
       read = this.#prepareArrays(`SELECT data FROM ${tableName("utxo", run.id)} WHERE block = ?`);
@@ -531,43 +545,84 @@ export class SyncRuns {
    * the runs spent deleted through `writer`. Temporary storage must be in files (`PRAGMA
    * temp_store = FILE`): the unspent outputs are sorted by script there.
    */
-  finalize(writer: RowWriter): void {
+  finalize(writer: RowWriter): FinalizeTimes {
     // Each kind's runs are dropped as soon as they are read, so the tables built next take
     // the pages they free instead of growing the file by as much again.
+    const started = performance.now();
     if (this.#runs.history.length > 0) this.#finalizeHistory();
     this.#drop("history");
+    const historyDone = performance.now();
     if (this.#runs.utxo.length > 0) this.#finalizeUtxos(writer);
     for (const table of this.#retired) this.#db.exec(`DROP TABLE IF EXISTS ${table}`);
     this.#retired = [];
     this.#prepareFinalLookup();
+    return {
+      history: (historyDone - started) / 1000,
+      unspent: (performance.now() - historyDone) / 1000,
+    };
   }
 
+  /**
+   * The history runs into the history table by ranges of scripts (by the first hashX byte),
+   * deleting the blocks each range used up, so the table takes the pages the runs free
+   * instead of growing the file by their size again.
+   */
   #finalizeHistory(): void {
     const rows = new BulkStatement(
       this.#db,
       (values) => `INSERT INTO history (hashx, tx_num, more) VALUES ${values}`,
       "(?, ?, ?)",
     );
+    // A script's rows as read: copied as they are when it has one (most scripts), joined
+    // into as few rows as the format allows when it has rows in several runs.
     const encoder = new HistoryRowEncoder();
-    let hashX = new Uint8Array(HASHX_LENGTH);
+    let hashX: Uint8Array | undefined;
+    let first: { txNum: number; more: Uint8Array } = { txNum: 0, more: new Uint8Array(0) };
     const txNums: number[] = [];
     const writeScript = () => {
-      const key = hashX;
-      encoder.encode(txNums, (txNum, more) => rows.add(key, txNum, more));
+      const key = hashX!;
+      if (txNums.length === 0) rows.add(key, first.txNum, first.more);
+      else encoder.encode(txNums, (txNum, more) => rows.add(key, txNum, more));
       txNums.length = 0;
+      hashX = undefined;
     };
-    mergeCursors(this.#cursors("history", this.#runs.history), ({ data, at, length }) => {
-      if (txNums.length > 0 && compareBytesAt(data, at, hashX, 0, HASHX_LENGTH) !== 0) {
-        writeScript();
-      }
-      if (txNums.length === 0) hashX = data.slice(at, at + HASHX_LENGTH);
-      decodeHistoryRow(
-        getUint48(data, at + HASHX_LENGTH),
-        data.subarray(at + 19, at + length),
-        txNums,
+    const runs = this.#runs.history;
+    const start = new Uint8Array(1);
+    for (let low = 0; low < 256; low += FINAL_HISTORY_STEP) {
+      const high = low + FINAL_HISTORY_STEP;
+      start[0] = low;
+      const cursors = runs.map((run) =>
+        new RunCursor(
+          this.#db,
+          tableName("history", run.id),
+          HISTORY_FORMAT,
+          run.index.startOf(start, 1),
+        )
       );
-    });
-    if (txNums.length > 0) writeScript();
+      mergeCursors(cursors, ({ data, at, length }) => {
+        if (data[at] < low) return true;
+        if (data[at] >= high) return false;
+        const txNum = getUint48(data, at + HASHX_LENGTH);
+        // Views: a cursor's blocks are fresh arrays, never overwritten.
+        const more = data.subarray(at + 19, at + length);
+        if (hashX && compareBytesAt(data, at, hashX, 0, HASHX_LENGTH) === 0) {
+          if (txNums.length === 0) decodeHistoryRow(first.txNum, first.more, txNums);
+          decodeHistoryRow(txNum, more, txNums);
+          return true;
+        }
+        if (hashX) writeScript();
+        hashX = data.subarray(at, at + HASHX_LENGTH);
+        first = { txNum, more };
+        return true;
+      });
+      if (hashX) writeScript();
+      if (high >= 256) break;
+      start[0] = high;
+      for (const run of runs) {
+        this.#db.prepare(`DELETE FROM ${tableName("history", run.id)} WHERE block < ?`)
+          .run(run.index.startOf(start, 1));
+      }
+    }
     rows.finish();
   }
 

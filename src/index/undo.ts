@@ -22,11 +22,25 @@ export interface UndoRecord {
   created: Uint8Array[];
 }
 
+/**
+ * A record whose block spent outputs not looked up yet (deferred_spends.ts): the spends known
+ * so far encoded, and the numbers of the deferred ones. The order of spent outputs in a record
+ * does not matter to the unwinder, so the deferred ones go last.
+ */
+export interface UndoDraft {
+  spent: Uint8Array;
+  spentCount: number;
+  created: Uint8Array;
+  /** Numbers of the batch's deferred spends this block made. */
+  deferred: Uint32Array;
+}
+
 /** Builds the record of one block as it is applied. */
 export class UndoWriter {
   #spent = new ByteWriter(1024);
   #spentCount = 0;
   #created = new ByteWriter(64);
+  #deferred: number[] = [];
 
   /** Records a spent output; `hashXs` holds its hashX at `offset`. */
   spend(hashXs: Uint8Array, offset: number, txNum: number, vout: number, value: number): void {
@@ -35,18 +49,50 @@ export class UndoWriter {
     this.#spentCount++;
   }
 
+  /** Records a spent output to be looked up later: the batch's deferred spend `spend`. */
+  spendLater(spend: number): void {
+    this.#deferred.push(spend);
+  }
+
+  /** True when the record waits for deferred spends ({@link draft}). */
+  get waiting(): boolean {
+    return this.#deferred.length > 0;
+  }
+
+  /** The record so far, to be finished once the deferred spends are looked up. */
+  draft(): UndoDraft {
+    return {
+      spent: this.#spent.finish(),
+      spentCount: this.#spentCount,
+      created: this.#created.finish(),
+      deferred: Uint32Array.from(this.#deferred),
+    };
+  }
+
   /** Records the script of an output the block created and spent: no table will show it. */
   paidTo(hashXs: Uint8Array, offset: number): void {
     this.#created.bytes(hashXs.subarray(offset, offset + HASHX_LENGTH));
   }
 
-  /** The record. */
+  /** The record (none of its spends deferred). */
   finish(): Uint8Array {
-    const created = this.#created.finish();
-    const writer = new ByteWriter(this.#spent.length + created.length + 16);
-    writer.varUint(this.#spentCount).bytes(this.#spent.finish());
-    return writer.varUint(created.length / HASHX_LENGTH).bytes(created).finish();
+    return finishUndo(this.draft(), () => {
+      throw new Error("an undo record waits for deferred spends");
+    });
   }
+}
+
+/** The record of `draft`, its deferred spends found by `spent(number)`. */
+export function finishUndo(draft: UndoDraft, spent: (spend: number) => UtxoEntry): Uint8Array {
+  const rest = new ByteWriter(64 + draft.deferred.length * 32);
+  for (const spend of draft.deferred) {
+    const row = spent(spend);
+    rest.bytes(row.hashX).varUint(row.txNum).varUint(row.vout).varUint(row.value);
+  }
+  const more = rest.finish();
+  const writer = new ByteWriter(draft.spent.length + more.length + draft.created.length + 16);
+  writer.varUint(draft.spentCount + draft.deferred.length).bytes(draft.spent).bytes(more);
+  return writer.varUint(draft.created.length / HASHX_LENGTH).bytes(draft.created).finish();
 }
 
 /** Serialises a whole record (for tests and tools; the indexer uses UndoWriter). */

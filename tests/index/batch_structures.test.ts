@@ -212,7 +212,7 @@ Deno.test("deferred spends fill their history blanks and become tombstones; a mi
     spends.add(txids[txids.length - 1 - i], 0, 1, history.addBlank(100 + i));
     history.add(paid, 0, 100 + i);
   }
-  const tombstones = resolveDeferredSpends(spends.columns(), history.parts, blocks, find);
+  const tombstones = resolveDeferredSpends(spends.columns(), history.parts, blocks, [], find);
   assert.equal(tombstones.vouts.length, txids.length);
   for (let i = 0; i < txids.length; i++) {
     const spent = outputs.get(`${toHex(txids[txids.length - 1 - i])}:1`)!;
@@ -230,7 +230,7 @@ Deno.test("deferred spends fill their history blanks and become tombstones; a mi
     const twice = new DeferredSpends();
     twice.add(txids[0], 0, 1, batch.addBlank(150));
     twice.add(txid, 0, vout, batch.addBlank(151));
-    return () => resolveDeferredSpends(twice.columns(), batch.parts, blocks, find);
+    return () => resolveDeferredSpends(twice.columns(), batch.parts, blocks, [], find);
   };
   assert.throws(failing(txids[1], 5), /spends .*:5, which the index does not have as unspent/);
   assert.throws(failing(txids[0], 1), /which the index does not have as unspent/);

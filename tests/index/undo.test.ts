@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeUndo, encodeUndo } from "../../src/index/undo.ts";
+import { decodeUndo, encodeUndo, finishUndo, UndoWriter } from "../../src/index/undo.ts";
 
 Deno.test("undo records round-trip, including values and tx numbers above 2^32", () => {
   const record = {
@@ -27,4 +27,24 @@ Deno.test("a truncated undo record is refused", () => {
     created: [],
   });
   assert.throws(() => decodeUndo(encoded.subarray(0, 10)), /unexpected end of data/);
+});
+
+Deno.test("a draft's deferred spends are filled in when found, after the known ones", () => {
+  const known = { hashX: new Uint8Array(11).fill(4), txNum: 7, vout: 1, value: 500 };
+  const later = [
+    { hashX: new Uint8Array(11).fill(5), txNum: 3, vout: 0, value: 900 },
+    { hashX: new Uint8Array(11).fill(6), txNum: 2 ** 33, vout: 2, value: 1 },
+  ];
+  const writer = new UndoWriter();
+  writer.spendLater(1);
+  writer.spend(known.hashX, 0, known.txNum, known.vout, known.value);
+  writer.paidTo(new Uint8Array(11).fill(8), 0);
+  writer.spendLater(0);
+  assert.ok(writer.waiting);
+  assert.throws(() => writer.finish(), /waits for deferred spends/);
+  const record = decodeUndo(finishUndo(writer.draft(), (spend) => later[spend]));
+  assert.deepEqual(record, {
+    spent: [known, later[1], later[0]],
+    created: [new Uint8Array(11).fill(8)],
+  });
 });
