@@ -13,10 +13,13 @@ import {
   resolveDeferredSpends,
 } from "./deferred_spends.ts";
 import {
+  columnsToRows,
+  concatColumns,
   emptyUtxoColumns,
   type FlushPayload,
   rowsToColumns,
   type UtxoColumns,
+  UtxoColumnsBuilder,
 } from "./flush_payload.ts";
 import type { FlushWriter } from "./flush_writer.ts";
 import { HistoryBatch } from "./history_batch.ts";
@@ -82,6 +85,8 @@ export class BlockProcessor {
   #dbSpends: UtxoRow[] = [];
   #dbSpentKeys = new Set<string>();
   #deferredSpends = new DeferredSpends();
+  /** Spends of outputs of the batch a flush writer is busy with, found there. */
+  #inFlightSpends = new UtxoColumnsBuilder();
   #undoDrafts: BlockUndoDraft[] = [];
   #blocks: BlockRow[] = [];
   #height: number;
@@ -122,7 +127,8 @@ export class BlockProcessor {
   get pendingBytes(): number {
     return this.#utxos.bytes + this.#utxos.size * FLUSH_BYTES_PER_OUTPUT +
       this.#history.bytes + this.#txids.bytes.length +
-      this.#dbSpends.length * BYTES_PER_DISK_SPEND + this.#deferredSpends.bytes;
+      this.#dbSpends.length * BYTES_PER_DISK_SPEND + this.#deferredSpends.bytes +
+      this.#inFlightSpends.bytes;
   }
 
   /**
@@ -171,8 +177,7 @@ export class BlockProcessor {
             undo?.paidTo(cached.hashXs, cached.hashXOffset);
           }
         } else if (this.deferDiskSpends) {
-          undo?.spendLater(this.#deferredSpends.count);
-          this.#deferredSpends.add(inputPrevTxid, nIn * 32, vout, history.addBlank(txNum));
+          this.#spendLater(inputPrevTxid, nIn * 32, vout, txNum, undo);
         } else {
           const row = this.#spendFromDisk(
             inputPrevTxid.subarray(nIn * 32, nIn * 32 + 32),
@@ -200,6 +205,32 @@ export class BlockProcessor {
     });
     this.#height = height;
     this.#tip = block.hash;
+  }
+
+  /**
+   * A spend of an output of an earlier batch, with a flush writer: found at once in the batch
+   * the writer is still busy with, else left to the writer to look up (deferred_spends.ts).
+   */
+  #spendLater(
+    txids: Uint8Array,
+    txidOffset: number,
+    vout: number,
+    txNum: number,
+    undo: UndoWriter | undefined,
+  ): void {
+    const inFlight = this.#inFlight;
+    const output = inFlight?.utxos.peek(txids, txidOffset, vout);
+    if (!output) {
+      undo?.spendLater(this.#deferredSpends.count);
+      this.#deferredSpends.add(txids, txidOffset, vout, this.#history.addBlank(txNum));
+      return;
+    }
+    const { hashXs, hashXOffset, value } = output;
+    const spentTxNum = inFlight!.baseTxNum + output.txIndex;
+    this.#history.add(hashXs, hashXOffset, txNum);
+    undo?.spend(hashXs, hashXOffset, spentTxNum, vout, value);
+    const prefix = txidPrefix(txids.subarray(txidOffset, txidOffset + 32));
+    this.#inFlightSpends.add(prefix, vout, spentTxNum, hashXs, hashXOffset, value);
   }
 
   /** Finds an output of an earlier flush on disk and schedules its deletion. */
@@ -272,7 +303,7 @@ export class BlockProcessor {
       txids: txids.bytes.slice(0, txids.count * 32),
       history: this.#history.parts,
       utxoAdds: this.#cachedColumns(),
-      utxoSpends: rowsToColumns(this.#dbSpends),
+      utxoSpends: concatColumns(rowsToColumns(this.#dbSpends), this.#inFlightSpends.finish()),
       deferredSpends: this.#deferredSpends.columns(),
       undoDrafts: this.#undoDrafts,
       pruneUndoBelow: this.#height - this.options.reorgLimit + 1,
@@ -287,6 +318,9 @@ export class BlockProcessor {
   flush(touched?: Set<string>): void {
     if (this.#blocks.length === 0) return;
     this.#resolveDeferredSpends();
+    // What a flush writer that is gone left: spends found in the batch it was writing.
+    for (const row of columnsToRows(this.#inFlightSpends.finish())) this.#dbSpends.push(row);
+    this.#inFlightSpends = new UtxoColumnsBuilder();
     const history = this.#history;
     let scriptHistories: Map<string, number[]> | undefined;
     if (touched) {
@@ -322,15 +356,7 @@ export class BlockProcessor {
       this.#undoDrafts,
       (txid, vout) => this.#findFlushed(txid, vout),
     );
-    for (let i = 0; i < spent.vouts.length; i++) {
-      this.#dbSpends.push({
-        prefix: spent.prefixes[i],
-        vout: spent.vouts[i],
-        txNum: spent.txNums[i],
-        value: spent.values[i],
-        hashX: spent.hashXs.slice(i * HASHX_LENGTH, (i + 1) * HASHX_LENGTH),
-      });
-    }
+    for (const row of columnsToRows(spent)) this.#dbSpends.push(row);
     this.#deferredSpends = new DeferredSpends();
     this.#undoDrafts = [];
   }
@@ -385,6 +411,7 @@ export class BlockProcessor {
     this.#dbSpends = [];
     this.#dbSpentKeys = new Set();
     this.#deferredSpends = new DeferredSpends();
+    this.#inFlightSpends = new UtxoColumnsBuilder();
     this.#undoDrafts = [];
     this.#blocks = [];
   }

@@ -62,6 +62,67 @@ export function rowsToColumns(rows: readonly UtxoRow[]): UtxoColumns {
   return columns;
 }
 
+/** Columns as rows (hashXs copied out). */
+export function columnsToRows(columns: UtxoColumns): UtxoRow[] {
+  return Array.from({ length: columns.vouts.length }, (_, i) => ({
+    prefix: columns.prefixes[i],
+    vout: columns.vouts[i],
+    txNum: columns.txNums[i],
+    value: columns.values[i],
+    hashX: columns.hashXs.slice(i * HASHX_LENGTH, (i + 1) * HASHX_LENGTH),
+  }));
+}
+
+/** UTXO rows appended one at a time to growable columns: 39 bytes a row, no object each. */
+export class UtxoColumnsBuilder {
+  #columns = emptyUtxoColumns(1024);
+  #count = 0;
+
+  /** Memory held, in bytes. */
+  get bytes(): number {
+    return this.#columns.vouts.length * (8 + 4 + 8 + 8 + HASHX_LENGTH);
+  }
+
+  add(
+    prefix: number,
+    vout: number,
+    txNum: number,
+    hashXs: Uint8Array,
+    hashXOffset: number,
+    value: number,
+  ): void {
+    if (this.#count === this.#columns.vouts.length) {
+      const grown = emptyUtxoColumns(this.#count * 2);
+      for (const name of Object.keys(grown) as (keyof UtxoColumns)[]) {
+        grown[name].set(this.#columns[name] as never);
+      }
+      this.#columns = grown;
+    }
+    const row = this.#count++;
+    const columns = this.#columns;
+    columns.prefixes[row] = prefix;
+    columns.vouts[row] = vout;
+    columns.txNums[row] = txNum;
+    columns.values[row] = value;
+    for (let i = 0; i < HASHX_LENGTH; i++) {
+      columns.hashXs[row * HASHX_LENGTH + i] = hashXs[hashXOffset + i];
+    }
+  }
+
+  /** The rows added (copies). */
+  finish(): UtxoColumns {
+    const count = this.#count;
+    const columns = this.#columns;
+    return {
+      txNums: columns.txNums.slice(0, count),
+      vouts: columns.vouts.slice(0, count),
+      values: columns.values.slice(0, count),
+      prefixes: columns.prefixes.slice(0, count),
+      hashXs: columns.hashXs.slice(0, count * HASHX_LENGTH),
+    };
+  }
+}
+
 /**
  * Row numbers of `columns` in the outpoint table's order (txid prefix, output index, tx
  * number): a radix sort on the prefix's top 32 bits, ties compared.
@@ -97,7 +158,7 @@ export function payloadBuffers(payload: FlushPayload): ArrayBuffer[] {
 }
 
 /** The rows of `a` then those of `b`. */
-function concatColumns(a: UtxoColumns, b: UtxoColumns): UtxoColumns {
+export function concatColumns(a: UtxoColumns, b: UtxoColumns): UtxoColumns {
   if (b.vouts.length === 0) return a;
   if (a.vouts.length === 0) return b;
   const joined = emptyUtxoColumns(a.vouts.length + b.vouts.length);

@@ -14,6 +14,7 @@ import {
   MAX_ROW_ENTRIES,
 } from "../../src/index/history_rows.ts";
 import { DeferredSpends, resolveDeferredSpends } from "../../src/index/deferred_spends.ts";
+import { columnsToRows, UtxoColumnsBuilder } from "../../src/index/flush_payload.ts";
 import { OutpointFilter } from "../../src/index/outpoint_filter.ts";
 import type { UtxoEntry } from "../../src/index/store.ts";
 import { radixOrder, sortKeyTies } from "../../src/index/radix_order.ts";
@@ -234,4 +235,23 @@ Deno.test("deferred spends fill their history blanks and become tombstones; a mi
   };
   assert.throws(failing(txids[1], 5), /spends .*:5, which the index does not have as unspent/);
   assert.throws(failing(txids[0], 1), /which the index does not have as unspent/);
+});
+
+Deno.test("UTXO rows built as columns come back as the rows added, through growth", () => {
+  const random = new Random(17);
+  const rows = Array.from({ length: 3000 }, (_, i) => ({
+    prefix: random.int(0, 0xffffff) * 0x1000000 + random.int(0, 0xffffff),
+    vout: random.int(0, 5000),
+    txNum: 2 ** 33 + i,
+    value: random.int(0, 2 ** 30) * 1000,
+    hashX: randomBytes(random, 11),
+  }));
+  const builder = new UtxoColumnsBuilder();
+  for (const row of rows) {
+    const padded = new Uint8Array(20);
+    padded.set(row.hashX, 5);
+    builder.add(row.prefix, row.vout, row.txNum, padded, 5, row.value);
+  }
+  assert.ok(builder.bytes >= rows.length * 39);
+  assert.deepEqual(columnsToRows(builder.finish()), rows);
 });
