@@ -46,11 +46,6 @@ export class OutpointFilter {
     this.#blocks = this.bits.length / WORDS_PER_BLOCK;
   }
 
-  /** Bytes held. */
-  get bytes(): number {
-    return this.bits.byteLength;
-  }
-
   add(prefix: number, vout: number): void {
     this.#probe(prefix, vout, true);
   }

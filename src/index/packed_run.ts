@@ -2,13 +2,13 @@
  * Sorted records packed into blocks, a block per SQLite row: the storage of the initial
  * sync's runs (sync_runs.ts). Writing a record as a row of its own cost about 2 µs (binding,
  * a B-tree descent by key, the row's header) and merging it again as much; a run here is a
- * table `(block INTEGER PRIMARY KEY, first BLOB, data BLOB)` whose blocks are appended in
+ * table `(block INTEGER PRIMARY KEY, data BLOB)` whose blocks are appended in
  * order, so SQLite sees one row per BLOCK_BYTES and the records are copied, compared and
  * merged as bytes in memory.
  *
  * A record starts with its key, whose byte order is the run's order. The first key of every
- * block is kept in memory ({@link BlockIndex}), so a point lookup reads one block by its
- * number.
+ * block is kept in memory ({@link BlockIndex}; the owner stores it beside the run), so a point
+ * lookup reads one block by its number.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 
@@ -42,8 +42,7 @@ export function compareBytesAt(
 /** Creates a run's table. */
 export function createRunTable(db: DatabaseSync, table: string): void {
   db.exec(
-    `CREATE TABLE ${table} (block INTEGER PRIMARY KEY, first BLOB NOT NULL, ` +
-      "data BLOB NOT NULL) STRICT",
+    `CREATE TABLE ${table} (block INTEGER PRIMARY KEY, data BLOB NOT NULL) STRICT`,
   );
 }
 
@@ -56,17 +55,6 @@ export class BlockIndex {
 
   get blocks(): number {
     return this.firsts.length / this.keyBytes;
-  }
-
-  /** Reads a run's block index from its table. */
-  static load(db: DatabaseSync, table: string, keyBytes: number): BlockIndex {
-    const rows = db.prepare(`SELECT first FROM ${table} ORDER BY block`);
-    (rows as unknown as ArrayRows).setReturnArrays(true);
-    const firsts: Uint8Array[] = [];
-    for (const [first] of rows.iterate() as Iterable<[Uint8Array]>) firsts.push(first);
-    const joined = new Uint8Array(firsts.length * keyBytes);
-    firsts.forEach((first, i) => joined.set(first, i * keyBytes));
-    return new BlockIndex(keyBytes, joined);
   }
 
   /**
@@ -131,7 +119,7 @@ export class BlockWriter {
     readonly blockBytes: number,
   ) {
     this.buffer = new Uint8Array(blockBytes * 2);
-    this.#insert = db.prepare(`INSERT INTO ${table} (block, first, data) VALUES (?, ?, ?)`);
+    this.#insert = db.prepare(`INSERT INTO ${table} (block, data) VALUES (?, ?)`);
   }
 
   /** Records written so far. */
@@ -164,9 +152,8 @@ export class BlockWriter {
   }
 
   #emit(): void {
-    const first = this.buffer.slice(0, this.format.keyBytes);
-    this.#insert.run(this.#block++, first, this.buffer.subarray(0, this.#used));
-    this.#firsts.push(first);
+    this.#firsts.push(this.buffer.slice(0, this.format.keyBytes));
+    this.#insert.run(this.#block++, this.buffer.subarray(0, this.#used));
     this.#used = 0;
   }
 }

@@ -298,15 +298,6 @@ export class SyncRuns {
     };
   }
 
-  /** Memory held by the runs' block indexes and filters, in bytes. */
-  get memoryBytes(): number {
-    let bytes = 0;
-    for (const run of [...this.#runs.history, ...this.#runs.utxo]) {
-      bytes += run.index.firsts.byteLength + (run.filter?.bytes ?? 0);
-    }
-    return bytes;
-  }
-
   /**
    * Writes a flush's history rows and UTXO changes (outputs created and left unspent, outputs
    * of earlier flushes spent) as new runs reaching tx count `txEnd`.
