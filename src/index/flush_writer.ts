@@ -14,6 +14,7 @@
  * per file, and the indexer writes nothing while the sync runs.
  */
 import type { Logger } from "../log.ts";
+import { releaseFreedMemory } from "../memory_trim.ts";
 import { type FlushPayload, payloadBuffers } from "./flush_payload.ts";
 import type { IndexStore } from "./store.ts";
 import type { RunStats } from "./sync_runs.ts";
@@ -69,6 +70,8 @@ export class FlushWriter {
       const merged = await this.#ask({ type: "merge" });
       this.store.adoptCommitted();
       const released = await this.#ask({ type: "release" });
+      // The batch's buffers, freed across threads, are otherwise kept by the allocator.
+      releaseFreedMemory();
       const runs = merged.runs!;
       this.log.info(
         `wrote ${blocks} blocks (${txs.toLocaleString("en-US")} txs) to height ` +

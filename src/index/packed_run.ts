@@ -24,6 +24,33 @@ interface ArrayRows {
   setReturnArrays(enabled: boolean): void;
 }
 
+/** Writes `value` into 4 bytes at `at`, big-endian (as records' fields are). */
+export function putUint32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = (value >>> 16) & 0xff;
+  bytes[at + 2] = (value >>> 8) & 0xff;
+  bytes[at + 3] = value & 0xff;
+}
+
+/** Reads 4 big-endian bytes at `at`. */
+export function getUint32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>>
+    0;
+}
+
+/** Writes `value` (below 2^48) into 6 bytes at `at`, big-endian. */
+export function putUint48(bytes: Uint8Array, at: number, value: number): void {
+  const high = Math.floor(value / 0x100000000);
+  bytes[at] = high >>> 8;
+  bytes[at + 1] = high & 0xff;
+  putUint32(bytes, at + 2, value >>> 0);
+}
+
+/** Reads 6 big-endian bytes at `at`. */
+export function getUint48(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 8) | bytes[at + 1]) * 0x100000000 + getUint32(bytes, at + 2);
+}
+
 /** Compares `bytes` bytes of `a` at `aAt` and `b` at `bAt`, unsigned. */
 export function compareBytesAt(
   a: Uint8Array,

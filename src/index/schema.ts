@@ -71,6 +71,10 @@ export interface OpenOptions {
 export function openIndexDatabase(path: string, options: OpenOptions): DatabaseSync {
   const db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
   try {
+    // A new file only (it must precede the first table, and setting it writes): the free
+    // pages the initial sync's runs leave behind can then be given back to the file system
+    // (IndexStore.markSynced).
+    if (!options.readOnly && isEmpty(db)) db.exec("PRAGMA auto_vacuum = INCREMENTAL");
     db.exec("PRAGMA journal_mode = WAL");
     configureConnection(db, options.cacheMb ?? 256);
     const version = checkIdentity(db, path, options.network, !options.readOnly);
@@ -86,6 +90,10 @@ export function openIndexDatabase(path: string, options: OpenOptions): DatabaseS
     db.close();
     throw error;
   }
+}
+
+function isEmpty(db: DatabaseSync): boolean {
+  return (db.prepare("PRAGMA page_count").get() as { page_count: number }).page_count === 0;
 }
 
 /**

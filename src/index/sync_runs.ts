@@ -33,14 +33,24 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { HASHX_LENGTH } from "../chain/script.ts";
 import { BulkStatement } from "./bulk_statement.ts";
 import { outpointOrder, type UtxoColumns } from "./flush_payload.ts";
-import { decodeHistoryRow, HistoryRowEncoder } from "./history_rows.ts";
+import {
+  HISTORY_FORMAT,
+  HISTORY_MORE_AT,
+  rangeStart,
+  writeHistoryRecord,
+} from "./history_merge.ts";
+import { ChannelReader, createChannel } from "./record_channel.ts";
 import { OutpointFilter } from "./outpoint_filter.ts";
 import {
   BlockIndex,
   BlockWriter,
   compareBytesAt,
   createRunTable,
+  getUint32,
+  getUint48,
   mergeCursors,
+  putUint32,
+  putUint48,
   type RecordFormat,
   RunCursor,
 } from "./packed_run.ts";
@@ -80,15 +90,6 @@ interface Run {
 const FANOUT: Record<RunKind, number> = { history: 64, utxo: 8 };
 
 /**
- * History record: hashX, first tx number (6 bytes), length of the rest (2 bytes), the rest
- * (history_rows.ts). Key: hashX and tx number.
- */
-const HISTORY_FORMAT: RecordFormat = {
-  keyBytes: HASHX_LENGTH + 6,
-  length: (data, at) => HASHX_LENGTH + 8 + ((data[at + 17] << 8) | data[at + 18]),
-};
-
-/**
  * UTXO record: txid prefix (6 bytes), output index (4), tx number (6), hashX, value (8; all
  * ones for a tombstone). Key: the first 16 bytes.
  */
@@ -107,34 +108,12 @@ const BLOCK_BYTES: Record<RunKind, number> = {
   utxo: Math.floor(4000 / UTXO_RECORD_BYTES) * UTXO_RECORD_BYTES,
 };
 const FORMATS: Record<RunKind, RecordFormat> = { history: HISTORY_FORMAT, utxo: UTXO_FORMAT };
-/** Scripts per range of the catch-up's history merge, by the first hashX byte. */
-const FINAL_HISTORY_STEP = 16;
+/** The catch-up's history merge hands rows over in 1 MB slots, up to 8 ahead. */
+const MERGE_CHANNEL_SLOTS = 8;
+const MERGE_CHANNEL_SLOT_BYTES = 1 << 20;
 
 function tableName(kind: RunKind, id: number): string {
   return `${kind}_run_${id}`;
-}
-
-function putUint32(bytes: Uint8Array, at: number, value: number): void {
-  bytes[at] = value >>> 24;
-  bytes[at + 1] = (value >>> 16) & 0xff;
-  bytes[at + 2] = (value >>> 8) & 0xff;
-  bytes[at + 3] = value & 0xff;
-}
-
-function getUint32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>>
-    0;
-}
-
-function putUint48(bytes: Uint8Array, at: number, value: number): void {
-  const high = Math.floor(value / 0x100000000);
-  bytes[at] = high >>> 8;
-  bytes[at + 1] = high & 0xff;
-  putUint32(bytes, at + 2, value >>> 0);
-}
-
-function getUint48(bytes: Uint8Array, at: number): number {
-  return ((bytes[at] << 8) | bytes[at + 1]) * 0x100000000 + getUint32(bytes, at + 2);
 }
 
 /** A UTXO record's value; -1 for a tombstone. */
@@ -334,16 +313,7 @@ export class SyncRuns {
 
   #appendHistory(rows: HistoryRows, txEnd: number): void {
     const { id, writer } = this.#create("history");
-    rows((hashX, txNum, more) => {
-      const at = writer.reserve(HASHX_LENGTH + 8 + more.length);
-      const buffer = writer.buffer;
-      // Byte loops: TypedArray.set costs more than the copy for a few bytes.
-      for (let i = 0; i < HASHX_LENGTH; i++) buffer[at + i] = hashX[i];
-      putUint48(buffer, at + HASHX_LENGTH, txNum);
-      buffer[at + 17] = more.length >>> 8;
-      buffer[at + 18] = more.length & 0xff;
-      for (let i = 0; i < more.length; i++) buffer[at + 19 + i] = more[i];
-    });
+    rows((hashX, txNum, more) => writeHistoryRecord(writer, hashX, txNum, more));
     this.#record("history", { id, level: 0, rows: writer.records, txEnd, index: writer.finish() });
   }
 
@@ -554,67 +524,63 @@ export class SyncRuns {
   }
 
   /**
-   * The history runs into the history table by ranges of scripts (by the first hashX byte),
-   * deleting the blocks each range used up, so the table takes the pages the runs free
-   * instead of growing the file by their size again.
+   * The history runs into the history table: a thread of its own merges them (history_merge.ts)
+   * while this one inserts the rows it hands over. As each range of scripts ends, the blocks
+   * it used up are deleted, so the table takes their pages instead of growing the file.
    */
   #finalizeHistory(): void {
-    const rows = new BulkStatement(
-      this.#db,
-      (values) => `INSERT INTO history (hashx, tx_num, more) VALUES ${values}`,
-      "(?, ?, ?)",
-    );
-    // A script's rows as read: copied as they are when it has one (most scripts), joined
-    // into as few rows as the format allows when it has rows in several runs.
-    const encoder = new HistoryRowEncoder();
-    let hashX: Uint8Array | undefined;
-    let first: { txNum: number; more: Uint8Array } = { txNum: 0, more: new Uint8Array(0) };
-    const txNums: number[] = [];
-    const writeScript = () => {
-      const key = hashX!;
-      if (txNums.length === 0) rows.add(key, first.txNum, first.more);
-      else encoder.encode(txNums, (txNum, more) => rows.add(key, txNum, more));
-      txNums.length = 0;
-      hashX = undefined;
-    };
     const runs = this.#runs.history;
-    const start = new Uint8Array(1);
-    for (let low = 0; low < 256; low += FINAL_HISTORY_STEP) {
-      const high = low + FINAL_HISTORY_STEP;
-      start[0] = low;
-      const cursors = runs.map((run) =>
-        new RunCursor(
-          this.#db,
-          tableName("history", run.id),
-          HISTORY_FORMAT,
-          run.index.startOf(start, 1),
-        )
-      );
-      mergeCursors(cursors, ({ data, at, length }) => {
-        if (data[at] < low) return true;
-        if (data[at] >= high) return false;
-        const txNum = getUint48(data, at + HASHX_LENGTH);
-        // Views: a cursor's blocks are fresh arrays, never overwritten.
-        const more = data.subarray(at + 19, at + length);
-        if (hashX && compareBytesAt(data, at, hashX, 0, HASHX_LENGTH) === 0) {
-          if (txNums.length === 0) decodeHistoryRow(first.txNum, first.more, txNums);
-          decodeHistoryRow(txNum, more, txNums);
-          return true;
-        }
-        if (hashX) writeScript();
-        hashX = data.subarray(at, at + HASHX_LENGTH);
-        first = { txNum, more };
-        return true;
+    const path = this.#db.location();
+    if (!path) throw new Error("the catch-up's history merge needs the index in a file");
+    const channel = createChannel(MERGE_CHANNEL_SLOTS, MERGE_CHANNEL_SLOT_BYTES);
+    const worker = new Worker(new URL("./history_merge_worker.ts", import.meta.url).href, {
+      type: "module",
+    });
+    try {
+      worker.postMessage({
+        path,
+        runs: runs.map(({ id, index }) => ({
+          table: tableName("history", id),
+          keyBytes: HISTORY_FORMAT.keyBytes,
+          firsts: index.firsts,
+        })),
+        channel,
       });
-      if (hashX) writeScript();
-      if (high >= 256) break;
-      start[0] = high;
-      for (const run of runs) {
-        this.#db.prepare(`DELETE FROM ${tableName("history", run.id)} WHERE block < ?`)
-          .run(run.index.startOf(start, 1));
+      const rows = new BulkStatement(
+        this.#db,
+        (values) => `INSERT INTO history (hashx, tx_num, more) VALUES ${values}`,
+        "(?, ?, ?)",
+      );
+      const reader = new ChannelReader(channel);
+      let range = 0;
+      for (let slot = reader.next(); slot; slot = reader.next()) {
+        for (; range < slot.tag; range++) this.#deleteHistoryBefore(rangeStart(range + 1));
+        const { data } = slot;
+        for (let at = 0; at < data.length;) {
+          const length = HISTORY_FORMAT.length(data, at);
+          rows.add(
+            data.subarray(at, at + HASHX_LENGTH),
+            getUint48(data, at + HASHX_LENGTH),
+            data.subarray(at + HISTORY_MORE_AT, at + length),
+          );
+          at += length;
+        }
       }
+      rows.finish();
+    } catch (error) {
+      // Otherwise the thread has finished and closes itself.
+      worker.terminate();
+      throw error;
     }
-    rows.finish();
+  }
+
+  /** Deletes the history runs' blocks that hold only scripts below first byte `byte`. */
+  #deleteHistoryBefore(byte: number): void {
+    const start = new Uint8Array([byte]);
+    for (const run of this.#runs.history) {
+      this.#db.prepare(`DELETE FROM ${tableName("history", run.id)} WHERE block < ?`)
+        .run(run.index.startOf(start, 1));
+    }
   }
 
   #finalizeUtxos(writer: RowWriter): void {
