@@ -119,6 +119,11 @@ Deno.test("the initial sync's runs answer queries, merge, survive crashes and be
         assert.equal(store.state.firstSync, false, "caught up");
         assert.equal(store.runStats.utxoRuns, 0);
         assert.deepEqual(runTables(store), []);
+        // The runs' pages went back to the file system, not into a free list.
+        const pragma = (name: string) =>
+          Object.values(store.db.prepare(`PRAGMA ${name}`).get()!)[0] as number;
+        assert.equal(pragma("auto_vacuum"), 2, "incremental auto-vacuum");
+        assert.equal(pragma("freelist_count"), 0, "no free pages after the catch-up");
         assertIndexMatchesChain(store, chainBlocks(chainDir, BLOCKS));
       },
     );
