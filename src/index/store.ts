@@ -353,14 +353,17 @@ export class IndexStore {
   #finalizeRuns(more: () => void = () => {}): FinalizeTimes {
     this.db.exec("PRAGMA temp_store = FILE");
     try {
-      let times: FinalizeTimes = { history: 0, unspent: 0 };
+      let times: FinalizeTimes = { history: 0, unspent: 0, vacuum: 0 };
       this.#transaction(() => {
         times = this.#runs.finalize(this.#rows);
         more();
         // The runs' pages are free now: the file shrinks by them at the next checkpoint (a
         // no-op in files made before auto_vacuum was set). The pragma frees a page a step,
-        // and exec() steps once.
+        // and exec() steps once. Pages in use past the new end are moved into the holes:
+        // about 100 µs a page (18 s for the 700 MB the 20M sync's runs leave).
+        const started = performance.now();
         for (const _ of this.db.prepare("PRAGMA incremental_vacuum").iterate()) continue;
+        times.vacuum = (performance.now() - started) / 1000;
       });
       return times;
     } finally {

@@ -225,7 +225,7 @@ export class ChainSync {
             ((performance.now() - started) / 1000).toFixed(1)
           }s (history ${times?.history.toFixed(1) ?? 0}s, unspent outputs ${
             times?.unspent.toFixed(1) ?? 0
-          }s)`,
+          }s, free pages returned ${times?.vacuum.toFixed(1) ?? 0}s)`,
       );
     }
   }

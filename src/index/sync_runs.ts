@@ -134,6 +134,8 @@ export interface FinalizeTimes {
   history: number;
   /** The outpoint and utxo tables. */
   unspent: number;
+  /** Giving the runs' free pages back to the file system (IndexStore). */
+  vacuum: number;
 }
 
 /** Sizes of what a flush or the catch-up wrote, for the log. */
@@ -520,6 +522,7 @@ export class SyncRuns {
     return {
       history: (historyDone - started) / 1000,
       unspent: (performance.now() - historyDone) / 1000,
+      vacuum: 0,
     };
   }
 

@@ -53,7 +53,7 @@ Deno.test("sync logs progress with rates and an ETA, flushes, catch-up and live 
       );
       assert.ok(
         lines.some((l) =>
-          /^INFO:BlockProcessor:caught up with the daemon at height 60; \d+ history and \d+ UTXO runs merged into the final tables in [\d.]+s \(history [\d.]+s, unspent outputs [\d.]+s\)$/
+          /^INFO:BlockProcessor:caught up with the daemon at height 60; \d+ history and \d+ UTXO runs merged into the final tables in [\d.]+s \(history [\d.]+s, unspent outputs [\d.]+s, free pages returned [\d.]+s\)$/
             .test(l)
         ),
         lines.join("\n"),
