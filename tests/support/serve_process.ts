@@ -1,5 +1,7 @@
 /** A real `electrumx serve` child process for end-to-end tests, with its log collected. */
+import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { inspect, isDeepStrictEqual } from "node:util";
 import { DATABASE_FILE } from "../../src/index/schema.ts";
 import { decodeHistoryRow } from "../../src/index/history_rows.ts";
 import { mergeJournal } from "../../src/index/journal.ts";
@@ -113,6 +115,29 @@ export function dumpIndex(
     return result;
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Asserts two index dumps (dumpIndex) hold the same rows, table by table. A failure names the
+ * table, the row counts and the first row that differs: a whole-dump deepEqual of tens of
+ * thousands of rows would build a diff of gigabytes before it failed.
+ */
+export function assertSameIndex(
+  actual: Record<string, unknown[]>,
+  expected: Record<string, unknown[]>,
+  what = "index",
+): void {
+  assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), `${what}: tables`);
+  for (const [table, rows] of Object.entries(expected)) {
+    const got = actual[table];
+    const differs = rows.findIndex((row, i) => !isDeepStrictEqual(got[i], row));
+    if (differs < 0 && got.length === rows.length) continue;
+    const at = differs < 0 ? rows.length : differs;
+    assert.fail(
+      `${what}: table ${table} has ${got.length} rows, expected ${rows.length}; first difference ` +
+        `at row ${at}: ${inspect(got[at])} where ${inspect(rows[at])} was expected`,
+    );
   }
 }
 
