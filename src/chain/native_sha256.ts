@@ -11,6 +11,7 @@
  * FFI would have to match), into a context whose chaining state this module sets and reads.
  */
 
+import { openNativeLibrary } from "../native_library.ts";
 import { toHex } from "./bytes.ts";
 import { digestOf, INITIAL_STATE, writeBitLength } from "./sha256.ts";
 
@@ -43,19 +44,6 @@ export interface Sha256Functions {
   hash: Sha256;
   compress: Sha256Compress;
   blocks: Sha256Blocks;
-}
-
-function openLibrary(): Deno.DynamicLibrary<typeof SYMBOLS> | undefined {
-  // Asked, not tried: trying without the permission would prompt on a terminal.
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return undefined;
-  for (const name of LIBRARIES) {
-    try {
-      return Deno.dlopen(name, SYMBOLS);
-    } catch {
-      // No such library: try the next name, then do without.
-    }
-  }
-  return undefined;
 }
 
 function nativeSha256(library: Deno.DynamicLibrary<typeof SYMBOLS>): Sha256Functions {
@@ -108,7 +96,7 @@ const ABC_DIGEST = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f200
  * caller then hashes in TypeScript).
  */
 export function loadNativeSha256(): Sha256Functions | undefined {
-  const library = openLibrary();
+  const library = openNativeLibrary(LIBRARIES, SYMBOLS);
   if (!library) return undefined;
   const functions = nativeSha256(library);
   if (toHex(functions.hash([new TextEncoder().encode("abc")])) === ABC_DIGEST) return functions;

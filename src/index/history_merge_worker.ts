@@ -3,11 +3,12 @@
  * a read-only connection of its own and writes the final rows, range by range, into the
  * channel the indexer inserts them from. The indexer's transaction is not committed while
  * this runs, so the runs read here are those of the last flush, whatever it deletes.
- * Request: `{path, runs: [{table, keyBytes, firsts}], channel}`; no reply but the channel.
+ * Request: `{path, runs: [{table, firsts}], channel}`; no reply but the channel.
  */
 import { DatabaseSync } from "node:sqlite";
 import { type ChannelSpec, ChannelWriter } from "./record_channel.ts";
 import {
+  HISTORY_FORMAT,
   HISTORY_RANGES,
   type HistoryRunSource,
   mergeHistoryRange,
@@ -21,7 +22,7 @@ const CACHE_MB = 32;
 
 interface Request {
   path: string;
-  runs: { table: string; keyBytes: number; firsts: Uint8Array }[];
+  runs: { table: string; firsts: Uint8Array }[];
   channel: ChannelSpec;
 }
 
@@ -39,9 +40,9 @@ scope.onmessage = ({ data: request }: MessageEvent<Request>) => {
     // Read through the page cache, not the memory map: mapped pages of runs read once would
     // count in the process's resident memory.
     db.exec("PRAGMA mmap_size = 0");
-    const runs: HistoryRunSource[] = request.runs.map(({ table, keyBytes, firsts }) => ({
+    const runs: HistoryRunSource[] = request.runs.map(({ table, firsts }) => ({
       table,
-      index: new BlockIndex(keyBytes, firsts),
+      index: new BlockIndex(HISTORY_FORMAT.keyBytes, firsts),
     }));
     for (let range = 0; range < HISTORY_RANGES; range++) {
       channel.group(range);

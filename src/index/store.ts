@@ -61,6 +61,12 @@ export interface ForwardChanges extends ScriptRows {
   utxoColumns?: { adds: UtxoColumns; spends: UtxoColumns };
 }
 
+/** Seconds the catch-up took: the runs merged into the tables, then the file shrunk. */
+export interface CatchUpTimes extends FinalizeTimes {
+  /** Giving the runs' free pages back to the file system. */
+  vacuum: number;
+}
+
 /** A confirmed history entry. */
 export interface HistoryEntry {
   txNum: number;
@@ -323,7 +329,7 @@ export class IndexStore {
    * the final tables in the same transaction, and the file is mapped from then on. Returns
    * how long the runs took, if there were any.
    */
-  markSynced(): FinalizeTimes | undefined {
+  markSynced(): CatchUpTimes | undefined {
     if (!this.#state.firstSync) return;
     const state = { ...this.#state, firstSync: false };
     const times = this.#finalizeRuns(() => this.#writeState(state));
@@ -350,12 +356,12 @@ export class IndexStore {
    * sorts the UTXO set in temporary files, not in memory (the setting cannot change inside a
    * transaction).
    */
-  #finalizeRuns(more: () => void = () => {}): FinalizeTimes {
+  #finalizeRuns(more: () => void = () => {}): CatchUpTimes {
     this.db.exec("PRAGMA temp_store = FILE");
     try {
-      let times: FinalizeTimes = { history: 0, unspent: 0, vacuum: 0 };
+      let times: CatchUpTimes = { history: 0, unspent: 0, vacuum: 0 };
       this.#transaction(() => {
-        times = this.#runs.finalize(this.#rows);
+        times = { ...this.#runs.finalize(this.#rows), vacuum: 0 };
         more();
         // The runs' pages are free now: the file shrinks by them at the next checkpoint (a
         // no-op in files made before auto_vacuum was set). The pragma frees a page a step,

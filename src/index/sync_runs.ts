@@ -134,8 +134,6 @@ export interface FinalizeTimes {
   history: number;
   /** The outpoint and utxo tables. */
   unspent: number;
-  /** Giving the runs' free pages back to the file system (IndexStore). */
-  vacuum: number;
 }
 
 /** Sizes of what a flush or the catch-up wrote, for the log. */
@@ -462,7 +460,10 @@ export class SyncRuns {
         const order = compareBytesAt(data, at, key, 0, HASHX_LENGTH);
         if (order > 0) break;
         if (order < 0 || getUint48(data, at + HASHX_LENGTH) < from) continue;
-        rows.push([getUint48(data, at + HASHX_LENGTH), data.slice(at + 19, at + cursor.length)]);
+        rows.push([
+          getUint48(data, at + HASHX_LENGTH),
+          data.slice(at + HISTORY_MORE_AT, at + cursor.length),
+        ]);
       }
       cursor.close();
     }
@@ -474,7 +475,10 @@ export class SyncRuns {
     for (const cursor of this.#cursors("history", this.#runs.history)) {
       while (cursor.next()) {
         const { data, at } = cursor;
-        visit(getUint48(data, at + HASHX_LENGTH), data.subarray(at + 19, at + cursor.length));
+        visit(
+          getUint48(data, at + HASHX_LENGTH),
+          data.subarray(at + HISTORY_MORE_AT, at + cursor.length),
+        );
       }
     }
   }
@@ -522,7 +526,6 @@ export class SyncRuns {
     return {
       history: (historyDone - started) / 1000,
       unspent: (performance.now() - historyDone) / 1000,
-      vacuum: 0,
     };
   }
 
@@ -544,7 +547,6 @@ export class SyncRuns {
         path,
         runs: runs.map(({ id, index }) => ({
           table: tableName("history", id),
-          keyBytes: HISTORY_FORMAT.keyBytes,
           firsts: index.firsts,
         })),
         channel,
